@@ -1,0 +1,1 @@
+"""Stance Atlas analysis package."""

