@@ -43,6 +43,14 @@ class InputFileNotFoundError(InputError):
     """A file named on the command line does not exist or cannot be read."""
 
 
+class InvalidMetadataError(InputError):
+    """A title, outlet or date given with an article is not valid."""
+
+
+class InvalidInputLineError(InputError):
+    """A line of JSONL input is not a JSON object of the documented form."""
+
+
 class ModelNotInstalledError(AnalysisError):
     """A model package is missing; the message names the pip command that installs it."""
 
@@ -65,3 +73,4 @@ class InvalidAnalysisIdError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The store cannot be opened or written (read-only, full, unreachable server)."""
+

@@ -1,0 +1,103 @@
+"""Command line of Stance Atlas: `python -m analysis COMMAND ...`.
+
+Bad input exits with status 2 and one line on stderr naming the problem and the fix; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from analysis.errors import AnalysisError, InputFileNotFoundError
+
+EXIT_USAGE = 2
+
+
+def read_input(path: str, *, stdin: TextIO | None = None) -> str:
+    """Read article text from a file path or '-' (standard input), decoding bytes strictly.
+
+    Raises:
+        InputFileNotFoundError: the file does not exist or is not readable.
+        NotUtf8Error, BinaryFileError: the bytes are not UTF-8 text.
+    """
+    from analysis.article import decode_bytes
+
+    if path == "-":
+        stream = stdin or sys.stdin
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode("utf-8")
+        return decode_bytes(data, name="standard input")
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputFileNotFoundError(f"no such file: {path}") from exc
+    except IsADirectoryError as exc:
+        raise InputFileNotFoundError(f"{path} is a folder; give a text or HTML file") from exc
+    except OSError as exc:
+        raise InputFileNotFoundError(f"cannot read {path}: {exc.strerror}") from exc
+    return decode_bytes(data, name=file.name)
+
+
+def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.pipeline import analyze
+    from analysis.report import summary
+
+    text = read_input(args.file)
+    result = analyze(text, title=args.title, published=args.published, source=args.source)
+    if args.json:
+        out.write(result.to_json() + "\n")
+    else:
+        out.write(summary(result) + "\n")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.schema import markdown
+
+    out.write(markdown())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of `python -m analysis`."""
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="analyse one article: actors, countries, statements")
+    p.add_argument("file", help="a .txt or .html file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print one JSON object with a list of records per table")
+    p.add_argument("--title", help="headline of the article")
+    p.add_argument("--source", help="outlet the article comes from")
+    p.add_argument("--published", help="publication date, YYYY-MM-DD")
+    p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
+    p.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 bad input or usage)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace, TextIO], int] = args.func
+    try:
+        return func(args, out)
+    except AnalysisError as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # `... | head`
+        return 0
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+
+
+def _json_line(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False)

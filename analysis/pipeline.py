@@ -1,0 +1,129 @@
+"""The pipeline: text in, an `Analysis` (article, tables, model versions) out."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.actors import detect_actors
+from analysis.article import Article, prepare_article
+from analysis.countries import involved_countries
+from analysis.nlp import load_spacy, spacy_model_name
+from analysis.schema import TABLES, conform, frame, records
+from analysis.settings import Settings, load_settings
+
+#: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
+PIPELINE_VERSION = "0.1.0"
+TABLE_NAMES = tuple(TABLES)
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """The result of analysing one article.
+
+    Attributes:
+        article: the article (clean text and metadata).
+        actors, mentions, countries, statements: the tables (see `analysis.schema`).
+        models: model name -> 'package version' used to make the tables.
+        pipeline_version: version of the analysis logic.
+        created: when the analysis was made (UTC, ISO 8601).
+    """
+
+    article: Article
+    actors: pd.DataFrame
+    mentions: pd.DataFrame
+    countries: pd.DataFrame
+    statements: pd.DataFrame
+    models: dict[str, str] = field(default_factory=dict)
+    pipeline_version: str = PIPELINE_VERSION
+    created: str = ""
+
+    @property
+    def article_id(self) -> str:
+        """The article's id (also the analysis id and the share link's `?a=`)."""
+        return self.article.article_id
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the tables by name."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole analysis as JSON-ready data (one list of records per table)."""
+        return {
+            "article_id": self.article_id,
+            "article": {"title": self.article.title, "source": self.article.source,
+                        "published": self.article.published, "text": self.article.text},
+            "models": dict(self.models),
+            "pipeline_version": self.pipeline_version,
+            "created": self.created,
+            "tables": {name: records(df) for name, df in self.tables().items()},
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Return `to_dict()` as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        """Rebuild an analysis from `to_dict()` output (the parsed doc is not restored)."""
+        art = data["article"]
+        article = Article(article_id=data["article_id"], text=art["text"], title=art.get("title"),
+                          source=art.get("source"), published=art.get("published"))
+        tables = {name: conform(name, pd.DataFrame.from_records(data["tables"].get(name, []),
+                                                                columns=[c.name for c in TABLES[name]]))
+                  for name in TABLE_NAMES}
+        return cls(article=article, models=dict(data.get("models", {})),
+                   pipeline_version=data.get("pipeline_version", ""), created=data.get("created", ""), **tables)
+
+
+def model_versions() -> dict[str, str]:
+    """Return the models the pipeline uses, as name -> 'package version' (loads them if needed)."""
+    return {"spacy": spacy_model_name()}
+
+
+def settings_fingerprint(models: dict[str, str]) -> str:
+    """Return the part of an article id that stands for the pipeline's settings and models."""
+    return json.dumps({"pipeline": PIPELINE_VERSION, "models": models}, sort_keys=True)
+
+
+def analyze(
+    text: str,
+    *,
+    title: str | None = None,
+    published: str | _dt.date | None = None,
+    source: str | None = None,
+    settings: Settings | None = None,
+) -> Analysis:
+    """Analyse one article: find its actors, their mentions and countries, and its statements.
+
+    Args:
+        text: the article text (plain text or HTML, which is reduced to its text).
+        title: the headline, if known.
+        published: publication date (`YYYY-MM-DD` or a date).
+        source: the outlet the article comes from.
+        settings: limits and options (default: `load_settings()`).
+
+    Returns:
+        The `Analysis`.
+
+    Raises:
+        InputError: the text is empty, too long, not English, or has no words; the metadata is invalid.
+        ModelNotInstalledError: a model package is missing.
+    """
+    settings = settings or load_settings()
+    nlp = load_spacy()
+    models = model_versions()
+    article = prepare_article(text, title=title, source=source, published=published,
+                              max_chars=settings.max_chars, fingerprint=settings_fingerprint(models))
+    article = Article(article.article_id, article.text, article.title, article.source, article.published,
+                      doc=nlp(article.text))
+    actors, mentions = detect_actors(article)
+    countries = involved_countries(article, actors, mentions)
+    statements = frame("statements")
+    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    return Analysis(article=article, actors=actors, mentions=mentions, countries=countries, statements=statements,
+                    models=models, created=created)

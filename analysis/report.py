@@ -1,0 +1,46 @@
+"""Plain-text summary of an analysis, for the command line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from analysis.schema import is_missing
+
+if TYPE_CHECKING:
+    from analysis.pipeline import Analysis
+
+
+def _table(df: pd.DataFrame, columns: list[str], headers: list[str]) -> list[str]:
+    rows = [["" if is_missing(v) else ", ".join(v) if isinstance(v, list) else str(v) for v in rec]
+            for rec in df[columns].itertuples(index=False)]
+    widths = [min(40, max([len(h)] + [len(r[i]) for r in rows])) for i, h in enumerate(headers)]
+
+    def fmt(values: list[str]) -> str:
+        return "  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(values, widths, strict=True))
+
+    return [fmt(headers), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]
+
+
+def summary(result: Analysis) -> str:
+    """Return a readable summary: the article, its actors, its countries, its statements."""
+    art = result.article
+    lines = [f"Stance Atlas analysis {result.article_id}"]
+    meta = " · ".join(x for x in (art.title, art.source, art.published) if x)
+    if meta:
+        lines.append(meta)
+    lines.append(f"{len(art.text):,} characters · {len(result.actors)} actors · {len(result.countries)} countries · "
+                 f"{len(result.statements)} statements")
+    lines.append("models: " + ", ".join(f"{k} {v}" for k, v in result.models.items()))
+    lines += ["", "Actors"]
+    lines += _table(result.actors, ["name", "kind", "country", "role", "mention_count", "aliases"],
+                    ["name", "kind", "country", "role", "mentions", "aliases"])
+    lines += ["", "Countries"]
+    lines += _table(result.countries, ["iso3", "name", "mention_count", "actors"],
+                    ["iso3", "name", "mentions", "actors"])
+    if len(result.statements):
+        lines += ["", "Statements"]
+        lines += _table(result.statements, ["speaker", "kind", "cue_text", "content_text"],
+                        ["speaker", "kind", "cue", "content"])
+    return "\n".join(lines)

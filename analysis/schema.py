@@ -1,0 +1,157 @@
+"""The tables of an analysis: every column's name, dtype and meaning, in one place.
+
+`frame(table, rows)` builds a table with exactly these columns and dtypes; tests check every table against this.
+`python -m analysis schema` prints it as Markdown (the README's "Tables" section is made from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+
+class Column(NamedTuple):
+    """One column: name, pandas dtype, meaning."""
+
+    name: str
+    dtype: str
+    meaning: str
+
+
+_ID = Column("article_id", "string", "Id of the analysed article (16 hex digits); the share link's `?a=`.")
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "actors": (
+        _ID,
+        Column("actor_id", "string", "Actor key, unique in the article: `kind:slug`, e.g. `country:RUS`, "
+                                     "`person:matthew-miller`."),
+        Column("name", "string", "Canonical name: a person's fullest name, a country's common English name."),
+        Column("kind", "string", "person, organization, country, international (UN, NATO, EU, blocs), "
+                                 "group (non-state groups such as Hamas) or media (outlets cited)."),
+        Column("country", "string", "ISO 3166 alpha-3 code of the actor's country (its own code for a country); "
+                                    "null when the text gives none, and for international bodies and media."),
+        Column("country_evidence", "string", "Where the country comes from: name, title, apposition, organization, "
+                                             "gazetteer, known_person; null without a country."),
+        Column("role", "string", "A person's role from titles and appositions, without the country "
+                                 "('State Department spokesperson', 'ambassador'); null if none."),
+        Column("aliases", "object", "List of the other surface forms that refer to the actor in the text."),
+        Column("mention_count", "Int64", "Number of mentions of the actor."),
+        Column("first_start", "Int64", "Character offset of the actor's first mention."),
+    ),
+    "mentions": (
+        _ID,
+        Column("mention_id", "Int64", "Number of the mention in text order, from 0."),
+        Column("actor_id", "string", "The actor mentioned (key into `actors`)."),
+        Column("text", "string", "The mention as written."),
+        Column("start", "Int64", "Character offset where the mention starts in the article text."),
+        Column("end", "Int64", "Character offset where it ends (exclusive)."),
+        Column("sentence", "Int64", "Index of the sentence holding the mention, from 0."),
+        Column("form", "string", "How it names the actor: name, short_name (surname or short form), alias, short, "
+                                 "demonym, capital, metonym, territory, contextual ('the North')."),
+        Column("ner_label", "string", "spaCy's entity label over the mention (PERSON, ORG, GPE, NORP, LOC, FAC), "
+                                      "or null where only the gazetteer found it."),
+    ),
+    "countries": (
+        _ID,
+        Column("iso3", "string", "ISO 3166 alpha-3 code."),
+        Column("name", "string", "Common English name."),
+        Column("actor_ids", "object", "List of the actors of this country, the country itself included."),
+        Column("actors", "object", "Their names, in the same order."),
+        Column("actor_count", "Int64", "Number of those actors."),
+        Column("mention_count", "Int64", "Mentions of the country itself (names, capitals, metonyms, demonyms)."),
+        Column("actor_mentions", "Int64", "Mentions of all its actors, the country's own included."),
+        Column("lat", "Float64", "Latitude of a point inside the country, for arcs and labels."),
+        Column("lon", "Float64", "Longitude of that point."),
+    ),
+    "statements": (
+        _ID,
+        Column("statement_id", "Int64", "Number of the statement in text order, from 0."),
+        Column("kind", "string", "direct (quoted), indirect (reported), mixed (reported with a partial quote) or "
+                                 "action (a stance-bearing act)."),
+        Column("sentence", "Int64", "Index of the sentence holding the cue (or the content's start)."),
+        Column("speaker_text", "string", "The speaker as written; null where the text gives none."),
+        Column("speaker_start", "Int64", "Character offset of the speaker span."),
+        Column("speaker_end", "Int64", "End of the speaker span (exclusive)."),
+        Column("speaker_actor_id", "string", "The actor who speaks or acts (key into `actors`); null if unknown."),
+        Column("speaker", "string", "That actor's name."),
+        Column("speaker_country", "string", "That actor's country (ISO alpha-3)."),
+        Column("cue_text", "string", "The cue as written ('said', 'according to', 'summoned')."),
+        Column("cue_start", "Int64", "Character offset of the cue."),
+        Column("cue_end", "Int64", "End of the cue (exclusive)."),
+        Column("cue_lemma", "string", "Lemma of the cue ('say', 'according to', 'summon')."),
+        Column("content_text", "string", "What was said or done, as written."),
+        Column("content_start", "Int64", "Character offset of the content."),
+        Column("content_end", "Int64", "End of the content (exclusive)."),
+        Column("outlet", "string", "The outlet the statement was reported through ('according to The Guardian')."),
+    ),
+}
+
+
+def columns(table: str) -> list[str]:
+    """Return the column names of a table, in order."""
+    return [c.name for c in TABLES[table]]
+
+
+def frame(table: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """Build a table with its documented columns, in order, with their dtypes.
+
+    Args:
+        table: one of `TABLES`.
+        rows: records; missing keys become null, unknown keys are an error.
+
+    Returns:
+        The DataFrame.
+
+    Raises:
+        KeyError: a record has a column the table does not document.
+    """
+    cols = TABLES[table]
+    names = {c.name for c in cols}
+    records = list(rows)
+    for rec in records:
+        extra = set(rec) - names
+        if extra:
+            raise KeyError(f"undocumented column(s) for table {table!r}: {sorted(extra)}")
+    data = {c.name: pd.Series([rec.get(c.name) for rec in records], dtype=c.dtype) for c in cols}
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+
+def conform(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Return `df` with the table's columns in order and cast to their dtypes (used when reading stored tables)."""
+    out = {}
+    for c in TABLES[table]:
+        values = df[c.name] if c.name in df else pd.Series([None] * len(df))
+        out[c.name] = pd.Series(list(values), dtype=c.dtype)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def is_missing(value: Any) -> bool:
+    """True for a scalar null (None, NaN, pd.NA); lists and other containers are never missing."""
+    if value is None:
+        return True
+    if isinstance(value, list | tuple | dict | set):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a table as JSON-ready records: nulls as None, numpy scalars as Python numbers."""
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({k: (None if is_missing(v) else (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()})
+    return out
+
+
+def markdown() -> str:
+    """Return every table's columns as Markdown."""
+    lines = []
+    for table, cols in TABLES.items():
+        lines += [f"### `{table}`", "", "| column | dtype | meaning |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.dtype} | {c.meaning} |" for c in cols]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""Settings of Stance Atlas, read from environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import NamedTuple
+
+#: The repository root (the folder holding `analysis/` and `data/`).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Setting(NamedTuple):
+    """One setting: its environment variable, default (as text) and a help line."""
+
+    env: str
+    default: str
+    help: str
+
+
+#: Every setting, documented. The README's settings table lists each one; a test checks that.
+SETTINGS: dict[str, Setting] = {
+    "data_dir": Setting("STANCE_ATLAS_DATA_DIR", "data/store",
+                        "Folder of the default SQLite store (relative paths are relative to the repository root)."),
+    "database_url": Setting("DATABASE_URL", "",
+                            "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user:pw@host/db; "
+                            "empty means a SQLite file in the data folder."),
+    "max_chars": Setting("STANCE_ATLAS_MAX_CHARS", "200000", "Longest article accepted, in characters."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with `load_settings()`."""
+
+    data_dir: Path
+    database_url: str
+    max_chars: int
+
+    def replace(self, **changes: object) -> Settings:
+        """Return a copy with some values changed."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)  # type: ignore[arg-type]
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from environment variables, with `overrides` (e.g. Streamlit secrets) taking precedence.
+
+    Args:
+        env: the environment to read (default `os.environ`).
+        overrides: values keyed by environment variable name that win over `env`.
+
+    Returns:
+        The resolved `Settings`.
+
+    Raises:
+        ValueError: a value cannot be parsed (e.g. a non-integer `STANCE_ATLAS_MAX_CHARS`).
+    """
+    env = dict(os.environ if env is None else env)
+    env.update({k: str(v) for k, v in (overrides or {}).items()})
+
+    def get(name: str) -> str:
+        setting = SETTINGS[name]
+        return env.get(setting.env, setting.default) or setting.default
+
+    data_dir = Path(get("data_dir")).expanduser()
+    if not data_dir.is_absolute():
+        data_dir = ROOT / data_dir
+    try:
+        max_chars = int(get("max_chars"))
+    except ValueError as exc:
+        raise ValueError(f"{SETTINGS['max_chars'].env} must be a whole number of characters") from exc
+    return Settings(data_dir=data_dir, database_url=get("database_url"), max_chars=max_chars)
