@@ -1,0 +1,1 @@
+"""Evaluation commands: `python -m analysis.evaluate {actors,quotes,sentiment,stance} ...`."""
