@@ -51,6 +51,10 @@ class InvalidInputLineError(InputError):
     """A line of JSONL input is not a JSON object of the documented form."""
 
 
+class GoldSetError(AnalysisError):
+    """An evaluation's gold data is malformed or does not match the files it names."""
+
+
 class ModelNotInstalledError(AnalysisError):
     """A model package is missing; the message names the pip command that installs it."""
 

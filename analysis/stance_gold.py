@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.errors import AnalysisError
+from analysis.errors import AnalysisError, GoldSetError
 
 LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -62,10 +62,6 @@ _T_LINE = re.compile(r"^T\d+\t\S+ \d+ \d+(;\d+ \d+)*(\t|$)")
 _E_LINE = re.compile(r"^E\d+\t")
 _OTHER_LINE = re.compile(r"^[#RAMN*]\d*\t")
 DEFAULT_GOLD_PATH = _REPO_ROOT / "data" / "stance" / "dev_gold.tsv"
-
-
-class GoldSetError(AnalysisError):
-    """The stance gold table is malformed or does not match the PolNeAR files it names."""
 
 
 def shared_dir() -> Path:
