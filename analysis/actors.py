@@ -24,6 +24,7 @@ from analysis.schema import frame
 _ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
 #: entity labels that confirm a `needs_ner` gazetteer form (a place, nationality or organisation; not a person)
 _CONFIRMING_LABELS = frozenset({"GPE", "LOC", "NORP", "ORG", "FAC"})
+_LINKERS = frozenset({"of", "and", "for", "the", "on", "in", "de", "la", "du", "des"})
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "madam"})
 #: words in an organisation's name that make it a news outlet
@@ -44,6 +45,16 @@ _GENERIC_ORG = re.compile(
 _ORG_HEADS = re.compile(
     r"\b(University|School|College|Institute|Ministry|Department|Committee|Party|Council|Agency|Office|Court|Bank|"
     r"Foundation|Center|Centre|Commission|Board|Bureau|Authority|Service|Forces?|Army|Navy|Guard|Corps|Company|Group)\b"
+)
+#: gazetteer entries found only by their contextual pattern ("the West" but not "West African")
+_CONTEXT_ONLY = frozenset({"international:the-west"})
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "outside", "from", "to", "into", "toward", "towards", "via",
+                                 "around", "across", "inside", "within", "through", "between", "off"})
+#: state bodies named in title case, found even where NER misses them
+_STATE_BODY = re.compile(
+    r"\b(?:(?:Foreign|Defen[cs]e|Interior|Justice|Finance|Economy|Trade|Health|Energy|Home) Ministry|"
+    r"Ministry of (?:Foreign|Defen[cs]e|Home|Internal|National)? ?[A-Z][a-z]+(?: (?:and|of) [A-Z][a-z]+)*|"
+    r"Foreign Office|Coast Guard|Defen[cs]e Forces|Armed Forces)\b"
 )
 _LEFT_DEPS = frozenset({"compound", "amod", "nmod", "poss", "case", "npadvmod", "nummod"})
 _DROP_FROM_ROLE_DEPS = frozenset({"det", "poss", "case", "punct", "predet"})
@@ -154,12 +165,18 @@ def _gazetteer_mentions(doc: Any, gaz: Gazetteer) -> list[tuple[int, int, Entry]
     """Gazetteer forms found in the doc, longest first, `needs_ner` forms only where NER agrees."""
     phrase, context = _matchers(doc, gaz)
     found: list[tuple[int, int, Entry]] = []
+    full_name_words = {t.lower_ for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e}
     for match_id, start, end in phrase(doc):
         entry = gaz.surfaces[doc.vocab.strings[match_id]]
+        if entry.key in _CONTEXT_ONLY:
+            continue
         if entry.needs_ner:
             labels = {doc[i].ent_type_ for i in range(start, end)}
-            if not labels or not labels <= _CONFIRMING_LABELS:
-                continue
+            person_alone = (labels == {"PERSON"} and entry.kind == "country" and end - start == 1
+                            and doc[start].ent_iob_ == "B" and (end == len(doc) or doc[end].ent_iob_ != "I")
+                            and doc[start].lower_ not in full_name_words)
+            if not person_alone and (not labels or not labels <= _CONFIRMING_LABELS):
+                continue  # "Chad" the person, "Turkey" the bird; but a lone "Bissau" tagged PERSON is the city
         found.append((start, end, entry))
     korea = bool(_KOREA.search(doc.text))
     for _, start, end in context(doc):
@@ -187,6 +204,19 @@ def _gazetteer_mentions(doc: Any, gaz: Gazetteer) -> list[tuple[int, int, Entry]
     return sorted(kept, key=lambda m: m[0])
 
 
+def _entities(doc: Any) -> list[Any]:
+    """The doc's entities, with adjacent PERSON entities joined ("Ana Beatriz" + "Carvalho")."""
+    ents = list(doc.ents)
+    out: list[Any] = []
+    for ent in ents:
+        if out and ent.label_ == "PERSON" and out[-1].label_ == "PERSON" and out[-1].end == ent.start:
+            out[-1] = doc[out[-1].start:ent.end]
+            out[-1].label_ = "PERSON"
+        else:
+            out.append(ent)
+    return out
+
+
 def _common_word(doc: Any, start: int, end: int) -> bool:
     """True for a one-word name that the text also uses as an ordinary word ("Eastern" / "eastern")."""
     if end - start != 1 or doc[start].is_upper:
@@ -209,7 +239,7 @@ def _find_mentions(doc: Any, gaz: Gazetteer) -> list[_Mention]:
     dropped: set[int] = set()
     mentions: list[_Mention] = []
 
-    for ent in doc.ents:
+    for ent in _entities(doc):
         if ent.label_ not in _ACTOR_LABELS:
             continue
         start, end = _trim(doc, ent.start, ent.end)
@@ -238,16 +268,16 @@ def _find_mentions(doc: Any, gaz: Gazetteer) -> list[_Mention]:
         if covered:
             continue
         if ent.label_ in ("ORG", "FAC"):
-            entries = [gaz_found[n] for n in inside]
-            first_start = entries[0][0]
-            rest = [t for t in doc[start:end] if t.i not in gaz_at]
-            if (all(e.kind == "country" for _, _, e in entries) and first_start <= start
-                    and any(t.pos_ in ("PROPN", "NOUN") for t in rest)):
-                # "Russian Foreign Ministry": the organisation wins; its country comes from its name
+            entries = [gaz_found[n][2] for n in inside]
+            rest = [t for t in doc[start:end] if t.i not in gaz_at and t.is_alpha and t.lower_ not in _LINKERS]
+            if rest and all(t.is_title or t.is_upper for t in rest) and not any(e.kind == "media" for e in entries):
+                # "Russian Foreign Ministry", "ECOWAS Commission", "Atomic Energy Organization of Iran": the body
+                # named wins; it belongs to the country or the international body its name holds
                 name = _span_text(doc, start, end)
-                country = entries[0][2].country
-                mentions.append(_Mention(start, end, _org_kind(name), "name", "ORG", name,
-                                         country=country, country_evidence="name"))
+                country = next((e.country for e in entries if e.kind == "country"), None)
+                kind = "international" if any(e.kind == "international" for e in entries) else _org_kind(name)
+                mentions.append(_Mention(start, end, kind, "name", "ORG", name, country=country,
+                                         country_evidence="name" if country else None))
                 dropped.update(inside)
             continue
         if ent.label_ == "PERSON":
@@ -267,6 +297,12 @@ def _find_mentions(doc: Any, gaz: Gazetteer) -> list[_Mention]:
                 if s < e and any(doc[i].pos_ == "PROPN" for i in range(s, e)):
                     mentions.append(_Mention(s, e, "person", "name", "PERSON", _span_text(doc, s, e)))
 
+    taken = {i for m in mentions for i in range(m.start, m.end)} | set(gaz_at)
+    for match in _STATE_BODY.finditer(doc.text):
+        span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+        if span is not None and taken.isdisjoint(range(span.start, span.end)):
+            # "Iranian Foreign Ministry spokesperson ...": NER often misses a state body inside a title
+            mentions.append(_Mention(span.start, span.end, "organization", "name", None, span.text))
     for n, (start, end, entry) in enumerate(gaz_found):
         if n in dropped or entry.kind == "blocker":
             continue
@@ -360,7 +396,7 @@ def _adopt_person_names(mentions: list[_Mention], people: dict[str, _Actor]) -> 
             by_word[words[0]].add(key)
             by_word[words[-1]].add(key)
     for m in mentions:
-        if m.key is not None or m.kind not in ("organization", "media", "unknown"):
+        if m.key is not None or m.kind not in ("organization", "media", "international", "unknown"):
             continue
         words = _words(m.name)
         key = by_name.get(" ".join(words))
@@ -382,9 +418,9 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w'-]*", name) if w.lower() not in ("of", "the", "and", "for"))
 
 
-def _org_actors(doc: Any, mentions: list[_Mention]) -> dict[str, _Actor]:
+def _org_actors(doc: Any, mentions: list[_Mention], gaz: Gazetteer) -> dict[str, _Actor]:
     """Group organisation and media mentions found by NER: same name, acronyms in brackets or by initials."""
-    orgs = [m for m in mentions if m.key is None and m.kind in ("organization", "media")]
+    orgs = [m for m in mentions if m.key is None and m.kind in ("organization", "media", "international")]
     actors: dict[str, _Actor] = {}
     by_name: dict[str, str] = {}
     for m in orgs:
@@ -392,7 +428,14 @@ def _org_actors(doc: Any, mentions: list[_Mention]) -> dict[str, _Actor]:
         m.name = name
         if m.country is None:
             m.country, m.country_evidence = _country_before(doc, m, mentions)
-    for m in sorted(orgs, key=lambda m: (-len(m.name), m.start)):
+    for m in sorted(orgs, key=lambda m: (m.name.islower(), -len(m.name), m.start)):
+        if m.name.islower():  # "the coast guard" after "the Philippine Coast Guard": the latest such body
+            earlier = [(mm.start, k) for k, a in actors.items() for mm in a.mentions
+                       if a.name.lower().endswith(m.name.lower()) and mm.start < m.start]
+            if earlier:
+                m.key = max(earlier)[1]
+                actors[m.key].mentions.append(m)
+                continue
         norm = m.name.lower()
         generic = bool(_GENERIC_ORG.match(m.name))
         lookup = f"{norm}|{m.country}" if generic else norm
@@ -405,7 +448,10 @@ def _org_actors(doc: Any, mentions: list[_Mention]) -> dict[str, _Actor]:
         if key is None:
             suffix = f"-{m.country.lower()}" if generic and m.country else ""
             key = f"{m.kind}:{slug(m.name)}{suffix}"
-            actors[key] = _Actor(key, m.name, m.kind)
+            name = m.name
+            if generic and m.country and m.country in gaz.countries:
+                name = f"{gaz.countries[m.country].adjective} {name}"  # two countries' "Foreign Ministry"
+            actors[key] = _Actor(key, name, m.kind)
             by_name[lookup] = key
         m.key = key
         actors[key].mentions.append(m)
@@ -422,7 +468,7 @@ def _org_actors(doc: Any, mentions: list[_Mention]) -> dict[str, _Actor]:
     for actor in actors.values():
         actor.mentions.sort(key=lambda m: m.start)
         with_country = next((m for m in actor.mentions if m.country), None)
-        if with_country:
+        if with_country and actor.kind != "media":  # an outlet's home is not a party to the story
             actor.country, actor.country_evidence = with_country.country, with_country.country_evidence
     return actors
 
@@ -539,6 +585,19 @@ def _gazetteer_actors(mentions: Iterable[_Mention], gaz: Gazetteer) -> dict[str,
     return actors
 
 
+def _locative(doc: Any, m: _Mention) -> bool:
+    """True where a mention is the object of a place preposition ("in Vienna", "to Beijing")."""
+    head = doc[m.start:m.end].root.head
+    return head.dep_ == "prep" and head.lower_ in _PLACE_PREPOSITIONS
+
+
+def _drop_places(doc: Any, actors: dict[str, _Actor]) -> None:
+    """A country named only by its capital as a place ("talks in Vienna") is not a party to the story."""
+    for key in [k for k, a in actors.items() if a.kind == "country"]:
+        if all(m.form == "capital" and _locative(doc, m) for m in actors[key].mentions):
+            del actors[key]
+
+
 def _entity_name(m: _Mention, gaz: Gazetteer) -> str:
     entry = gaz.lookup(m.name)
     if entry is not None and entry.key == m.key:
@@ -567,7 +626,15 @@ def detect_actors(article: Article, *, gazetteer: Gazetteer | None = None) -> Ac
     people = _person_actors(mentions, gaz)
     _adopt_person_names(mentions, people)
     mentions = [m for m in mentions if m.kind != "unknown"]
-    actors.update(_org_actors(doc, mentions))
+    actors.update(_org_actors(doc, mentions, gaz))
+    for actor in actors.values():
+        if actor.kind == "organization" and not actor.country:
+            for m in actor.mentions:  # "US oil major ExxonMobil"
+                _, country, evidence = _title_and_country(doc, m, mentions, actors, gaz)
+                if country:
+                    actor.country, actor.country_evidence = country, evidence
+                    break
+    _drop_places(doc, actors)
     for actor in people.values():
         for m in actor.mentions:
             role, country, evidence = _title_and_country(doc, m, mentions, actors, gaz)

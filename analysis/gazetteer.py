@@ -33,6 +33,7 @@ class Country:
     iso3: str
     iso2: str
     name: str
+    adjective: str
     lat: float | None
     lon: float | None
 
@@ -88,7 +89,7 @@ class Gazetteer:
         self.countries: dict[str, Country] = {}
         self.surfaces: dict[str, Entry] = {}
         for rec in records:
-            country = Country(rec["iso3"], rec["iso2"], rec["name"], rec["lat"], rec["lon"])
+            country = Country(rec["iso3"], rec["iso2"], rec["name"], rec["adjective"], rec["lat"], rec["lon"])
             self.countries[country.iso3] = country
             for form in rec["forms"]:
                 self._add(form["text"], Entry(f"country:{country.iso3}", country.name, "country", country.iso3,
@@ -171,7 +172,7 @@ def build_countries(aliases_path: Path = GAZETTEER_DIR / "country_aliases.csv") 
     """Build the country records from pycountry, countryinfo and our alias table.
 
     Returns:
-        One dict per country: iso3, iso2, name, lat, lon, forms (text, type, needs_ner).
+        One dict per country: iso3, iso2, name, adjective, lat, lon, forms (text, type, needs_ner).
     """
     import pycountry
     from countryinfo import all_countries
@@ -231,6 +232,9 @@ def build_countries(aliases_path: Path = GAZETTEER_DIR / "country_aliases.csv") 
         record = dict(base[code])
         if display:
             record["name"] = display
+        demonyms = [r["alias"].strip() for r in overrides.get(code, []) if r["type"].strip() == "demonym"]
+        auto_demonym = next((t for t, (k, _) in auto[code].items() if k == "demonym"), None)
+        record["adjective"] = (demonyms or [auto_demonym or record["name"]])[0]
         record["forms"] = [{"text": t, "type": k, "needs_ner": n} for t, (k, n) in sorted(forms.items())]
         records.append(record)
     return records
