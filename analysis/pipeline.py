@@ -81,7 +81,7 @@ class Analysis:
 
 
 def model_versions() -> dict[str, str]:
-    """Return the models the pipeline uses, as name -> 'package version' (loads them if needed)."""
+    """Return the models the pipeline uses, as name -> 'package version' (from package metadata; loads nothing)."""
     return {"spacy": spacy_model_name()}
 
 
@@ -115,10 +115,10 @@ def analyze(
         ModelNotInstalledError: a model package is missing.
     """
     settings = settings or load_settings()
-    nlp = load_spacy()
     models = model_versions()
     article = prepare_article(text, title=title, source=source, published=published,
                               max_chars=settings.max_chars, fingerprint=settings_fingerprint(models))
+    nlp = load_spacy()
     article = Article(article.article_id, article.text, article.title, article.source, article.published,
                       doc=nlp(article.text))
     actors, mentions = detect_actors(article)

@@ -20,6 +20,16 @@ class Setting(NamedTuple):
     help: str
 
 
+def shared_dir() -> Path:
+    """Return the folder of shared training and evaluation data (datasets, the seed article).
+
+    `$STANCE_ATLAS_SHARED` if set, else `../shared` beside the repository. Only training, evaluation and tests
+    read it; the app never does.
+    """
+    env = os.environ.get("STANCE_ATLAS_SHARED")
+    return Path(env) if env else (ROOT / ".." / "shared").resolve()
+
+
 #: Every setting, documented. The README's settings table lists each one; a test checks that.
 SETTINGS: dict[str, Setting] = {
     "data_dir": Setting("STANCE_ATLAS_DATA_DIR", "data/store",

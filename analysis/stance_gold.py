@@ -11,7 +11,6 @@ Run `python -m analysis.stance_gold --stats` to print the label counts by subset
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import AnalysisError, GoldSetError
+from analysis.settings import shared_dir
 
 LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -62,12 +62,6 @@ _T_LINE = re.compile(r"^T\d+\t\S+ \d+ \d+(;\d+ \d+)*(\t|$)")
 _E_LINE = re.compile(r"^E\d+\t")
 _OTHER_LINE = re.compile(r"^[#RAMN*]\d*\t")
 DEFAULT_GOLD_PATH = _REPO_ROOT / "data" / "stance" / "dev_gold.tsv"
-
-
-def shared_dir() -> Path:
-    """Return the shared data folder: `$STANCE_ATLAS_SHARED`, else `../shared` next to the repository root."""
-    env = os.environ.get("STANCE_ATLAS_SHARED")
-    return Path(env) if env else (_REPO_ROOT / ".." / "shared").resolve()
 
 
 def default_polnear_dir() -> Path:
