@@ -29,6 +29,8 @@ def installed_spacy_package() -> str:
 def load_spacy() -> Any:
     """Return the spaCy `Language` (tagger, parser, lemmatizer, NER), loaded once per process.
 
+    A component of ours starts a sentence at every line break, before the parser runs.
+
     Raises:
         ModelNotInstalledError: no model package is installed.
     """
@@ -36,9 +38,33 @@ def load_spacy() -> Any:
 
     name = installed_spacy_package()
     try:
-        return spacy.load(name)
+        nlp = spacy.load(name)
     except OSError as exc:  # a broken install
         raise ModelNotInstalledError(f"spaCy model {name} cannot be loaded ({exc}); run: {SPACY_INSTALL}") from exc
+    nlp.add_pipe(_PARAGRAPHS, before="parser")
+    return nlp
+
+
+_PARAGRAPHS = "stance_atlas_paragraphs"
+
+
+def _paragraph_starts(doc: Any) -> Any:
+    """Start a sentence after every line break: a headline or a paragraph never runs into the next."""
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+            token.is_sent_start = True
+    return doc
+
+
+def _register() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(_PARAGRAPHS):
+        Language.component(_PARAGRAPHS, func=_paragraph_starts)
+
+
+_register()
 
 
 @lru_cache(maxsize=1)

@@ -82,9 +82,15 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("cue_end", "Int64", "End of the cue (exclusive)."),
         Column("cue_lemma", "string", "Lemma of the cue ('say', 'according to', 'summon')."),
         Column("content_text", "string", "What was said or done, as written."),
-        Column("content_start", "Int64", "Character offset of the content."),
-        Column("content_end", "Int64", "End of the content (exclusive)."),
+        Column("content_start", "Int64", "Character offset where the content starts."),
+        Column("content_end", "Int64", "Where its last fragment ends (exclusive)."),
+        Column("content_spans", "object", "List of [start, end] of the content's fragments (a quote split by its cue "
+                                          "has two)."),
         Column("outlet", "string", "The outlet the statement was reported through ('according to The Guardian')."),
+        Column("stance", "string", "concerned, outraged, protesting, threatening, supportive or neutral "
+                                   "(see ../shared/docs/stance-codebook.md)."),
+        Column("stance_method", "string", "How the stance was decided: lexicon (cue words and phrases) or model."),
+        Column("stance_evidence", "string", "The cue or phrase the lexicon matched; null for the model."),
     ),
 }
 

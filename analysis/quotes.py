@@ -1,0 +1,338 @@
+"""Statements: who said or did what, with which cue, attributed to an actor.
+
+Spans come from the attribution tagger (`analysis.attribution`: source, cue and content of quoted and reported
+speech) and from the parse (`analysis.acts`: summoning an ambassador, imposing sanctions, signing an agreement).
+This stage links each speaker span to an actor (a pronoun or a description such as "the spokesperson" to the actor
+it refers back to), names the outlet a statement was reported through ("according to The Guardian"), decides the
+kind (direct, indirect, mixed, action) and gives each statement the lexicon's provisional stance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.acts import stance_acts
+from analysis.article import Article
+from analysis.lexicon import lexicon_stance
+from analysis.schema import frame
+
+_QUOTE_CHARS = '"“”„«»‘’\''
+_OPEN_QUOTES = '"“„«'
+_PRONOUNS_PERSON = frozenset({"he", "she", "him", "her", "his"})
+_PRONOUNS_GROUP = frozenset({"it", "they", "we", "its", "their"})
+#: nouns of descriptions that refer back to a person by role ("the spokesperson", "the minister")
+_ROLE_WORDS = {
+    "spokesperson": ("spokesperson", "spokesman", "spokeswoman"),
+    "spokesman": ("spokesperson", "spokesman", "spokeswoman"),
+    "spokeswoman": ("spokesperson", "spokesman", "spokeswoman"),
+}
+#: descriptions that refer back to a body
+_BODY_WORDS = frozenset({"ministry", "department", "agency", "office", "board", "body", "bloc", "alliance", "council",
+                         "commission", "government", "administration", "junta", "military", "army", "group",
+                         "movement", "organisation", "organization", "court", "embassy", "company", "party",
+                         "union", "coalition", "presidency", "kremlin", "committee"})
+_MEDIA_CUES = frozenset({"according to", "report", "cite", "quote"})
+_HEADLINE_MAX = 200
+
+
+@dataclass
+class _Statement:
+    kind: str
+    cue: tuple[int, int] | None  # character spans
+    content: list[tuple[int, int]]
+    source: tuple[int, int] | None = None
+    cue_lemma: str | None = None
+    speaker_actor_id: str | None = None
+    outlet: str | None = None
+    act_label: str | None = None
+    sentence: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        return min([s for s, _ in self.content] + ([self.cue[0]] if self.cue else []))
+
+
+class _Context:
+    """What the linking steps need: the doc, its actors and mentions, sorted for lookups."""
+
+    def __init__(self, article: Article, actors: pd.DataFrame, mentions: pd.DataFrame) -> None:
+        self.doc = article.doc
+        self.text = article.text
+        self.actors = {r["actor_id"]: r for r in actors.to_dict(orient="records")}
+        self.mentions = sorted(mentions.to_dict(orient="records"), key=lambda m: m["start"])
+
+    def mentions_in(self, start: int, end: int) -> list[dict[str, Any]]:
+        return [m for m in self.mentions if m["start"] < end and m["end"] > start]
+
+    def kind(self, actor_id: str) -> str:
+        return str(self.actors[actor_id]["kind"])
+
+
+def headline_end(text: str) -> int:
+    """Return where a leading headline line ends (0 when the text has none).
+
+    A headline is a first line of at most 200 characters, without a final full stop, followed by a line break.
+    """
+    first, sep, _ = text.partition("\n")
+    line = first.strip()
+    if sep and line and len(line) <= _HEADLINE_MAX and not line.endswith((".", "”", '"', "’")):
+        return len(first)
+    return 0
+
+
+def _char_span_tokens(doc: Any, start: int, end: int) -> Any:
+    return doc.char_span(start, end, alignment_mode="expand")
+
+
+def _link_span(ctx: _Context, start: int, end: int) -> str | None:
+    """The actor a speaker span names: the mention holding the span's head, else a person, body, or country in it."""
+    inside = ctx.mentions_in(start, end)
+    if not inside:
+        return None
+    span = _char_span_tokens(ctx.doc, start, end)
+    if span is not None:
+        root = span.root
+        for m in inside:
+            if m["start"] <= root.idx < m["end"]:
+                return str(m["actor_id"])
+    order = {"person": 0, "organization": 1, "international": 1, "group": 1, "media": 2, "country": 3}
+    best = min(inside, key=lambda m: (order.get(ctx.kind(m["actor_id"]), 4), m["start"]))
+    return str(best["actor_id"])
+
+
+def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list[_Statement]) -> str | None:
+    """Resolve a pronoun or a description ("he", "the spokesperson", "the ministry") to an earlier actor."""
+    words = [w.lower() for w in re.findall(r"[\w’'-]+", ctx.text[start:end])]
+    if not words:
+        return None
+    head = words[-1]
+    earlier = [m for m in ctx.mentions if m["end"] <= before]
+    recent_speakers = [s.speaker_actor_id for s in previous if s.speaker_actor_id and s.start < before]
+    if len(words) == 1 and head in _PRONOUNS_PERSON:
+        for actor_id in reversed(recent_speakers[-2:]):
+            if ctx.kind(actor_id) == "person":
+                return actor_id
+        people = [m for m in earlier if ctx.kind(m["actor_id"]) == "person"]
+        return str(people[-1]["actor_id"]) if people else None
+    if len(words) == 1 and head in _PRONOUNS_GROUP:
+        for actor_id in reversed(recent_speakers[-2:]):
+            if ctx.kind(actor_id) != "person":
+                return actor_id
+        return None
+    if words[0] not in ("the", "this", "that", "its", "his", "her", "their"):
+        return None
+    roles = _ROLE_WORDS.get(head, (head,))
+    for m in reversed(earlier):
+        actor = ctx.actors[m["actor_id"]]
+        role = str(actor["role"]).lower() if isinstance(actor["role"], str) else ""
+        if actor["kind"] == "person" and any(r in role.split() for r in roles):
+            return str(m["actor_id"])
+    if head in _BODY_WORDS:
+        for m in reversed(earlier):
+            actor = ctx.actors[m["actor_id"]]
+            if actor["kind"] in ("organization", "international", "group") and head in str(actor["name"]).lower():
+                return str(m["actor_id"])
+        for actor_id in reversed(recent_speakers):
+            if ctx.kind(actor_id) in ("organization", "international", "group", "country"):
+                return actor_id
+    return None
+
+
+def statement_kind(text: str, content: Sequence[tuple[int, int]]) -> str:
+    """direct when every content fragment is a quotation, mixed when a quotation is inside, else indirect."""
+    parts = []
+    for start, end in content:
+        a, b = start, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and (text[b - 1].isspace() or text[b - 1] in ",.;:"):
+            b -= 1
+        parts.append((a, b))
+    quoted = 0
+    inner = False
+    for a, b in parts:
+        before = text[max(0, a - 1):a]
+        after = text[b:b + 2]
+        body = text[a:b]
+        opens = body[:1] in _OPEN_QUOTES or before in _OPEN_QUOTES
+        closes = body[-1:] in '"”»' or any(c in '"”»' for c in after)
+        if opens and closes:
+            quoted += 1
+        elif any(c in _OPEN_QUOTES + "”" for c in body):
+            inner = True
+    if quoted == len(parts):
+        return "direct"
+    return "mixed" if inner or quoted else "indirect"
+
+
+def _lemma(doc: Any, start: int, end: int) -> str:
+    span = _char_span_tokens(doc, start, end)
+    if span is None:
+        return doc.text[start:end].lower()
+    words = [t for t in span if not t.is_punct]
+    if len(words) > 1 and words[0].lower_ == "according":
+        return "according to"
+    verbs = [t for t in words if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() not in ("be", "have", "do", "will")]
+    if verbs:
+        return verbs[0].lemma_.lower()
+    return " ".join(t.lemma_.lower() for t in words) or doc.text[start:end].lower()
+
+
+def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int) -> list[_Statement]:
+    out = []
+    for a in raw:
+        content = [(s.start, s.end) for s in a.content]
+        if not content:
+            continue
+        cue = (a.cue.start, a.cue.end) if a.cue else None
+        anchor = cue[0] if cue else content[0][0]
+        if anchor < skip_before:
+            continue
+        st = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content,
+                        source=(a.source.start, a.source.end) if a.source else None)
+        st.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
+        out.append(st)
+    return out
+
+
+def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int) -> list[_Statement]:
+    """Acts from the parse that no attribution covers (an act inside a quote is part of what was said)."""
+    doc = ctx.doc
+    taken = [(s, e) for st in statements for s, e in st.content] + [st.cue for st in statements if st.cue]
+    acts = list(stance_acts(doc))
+    out: list[_Statement] = []
+    spans = [(doc[a.content[0]].idx, doc[a.content[1] - 1].idx + len(doc[a.content[1] - 1])) for a in acts]
+    for a, (cs, ce) in zip(acts, spans, strict=True):
+        verb = doc[a.verb]
+        if verb.idx < skip_before or a.subject is None:
+            continue
+        if any(s <= verb.idx < e for s, e in taken if (s, e)):
+            continue
+        if any(s <= verb.idx < e and (s, e) != (cs, ce) for s, e in spans):
+            continue  # "summoned the ambassador to protest": the protest is part of the summons
+        subj = doc[a.subject[0]:a.subject[1]]
+        cue_span = doc[a.cue[0]:a.cue[1]]
+        st = _Statement(kind="action", cue=(cue_span.start_char, cue_span.end_char), content=[(cs, ce)],
+                        source=(subj.start_char, subj.end_char), cue_lemma=a.lemma, act_label=a.label)
+        out.append(st)
+    return out
+
+
+def _outlets(ctx: _Context, statements: list[_Statement]) -> list[_Statement]:
+    """A statement by a news outlet that wraps another statement names that one's outlet, and goes."""
+    media = {aid for aid, a in ctx.actors.items() if a["kind"] == "media"}
+    keep = []
+    for st in statements:
+        if st.speaker_actor_id in media and st.cue_lemma in _MEDIA_CUES:
+            sent = ctx.doc[ctx.doc.char_span(*st.cue, alignment_mode="expand").start].sent if st.cue else None
+            inner = [o for o in statements if o is not st and o.speaker_actor_id not in media and sent is not None
+                     and o.cue and sent.start_char <= o.cue[0] < sent.end_char]
+            if inner:
+                for o in inner:
+                    o.outlet = str(ctx.actors[st.speaker_actor_id]["name"])
+                continue
+        keep.append(st)
+    # "X told Reuters", "in an interview with the BBC": a media actor in the cue's clause
+    for st in keep:
+        if st.outlet or not st.cue or st.speaker_actor_id in media:
+            continue
+        span = _char_span_tokens(ctx.doc, *st.cue)
+        if span is None:
+            continue
+        verb = span.root
+        near = [t for t in verb.subtree if t.dep_ in ("dobj", "dative", "pobj", "iobj")]
+        for t in near:
+            m = next((m for m in ctx.mentions if m["start"] <= t.idx < m["end"] and m["actor_id"] in media), None)
+            if m is not None:
+                st.outlet = str(ctx.actors[m["actor_id"]]["name"])
+                break
+    return keep
+
+
+def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFrame, *,
+                    raw: Sequence[Any] | None = None) -> pd.DataFrame:
+    """Every quoted or reported statement and every stance-bearing act of an article.
+
+    Requires: `article.doc`; the `actors` and `mentions` tables of `detect_actors`.
+
+    Args:
+        article: the parsed article.
+        actors: its actors.
+        mentions: their mentions.
+        raw: attributions already tagged for this text (from `analysis.attribution.attributions_batch`); tagged
+            here when None.
+
+    Returns:
+        The `statements` table (columns in `analysis.schema.TABLES["statements"]`), in text order. A statement
+        whose speaker the text does not give keeps a null speaker: it is never guessed from the nearest name.
+    """
+    from analysis.attribution import attributions_batch
+
+    ctx = _Context(article, actors, mentions)
+    skip = headline_end(article.text)
+    if raw is None:
+        raw = attributions_batch([article.text])[0]
+    statements = _from_attributions(ctx, raw, skip)
+    statements += _from_acts(ctx, statements, skip)
+    statements.sort(key=lambda s: s.start)
+    sent_starts = [s.start_char for s in ctx.doc.sents]
+    done: list[_Statement] = []
+    for st in statements:
+        if st.source:
+            st.speaker_actor_id = _link_span(ctx, *st.source)
+            if st.speaker_actor_id is None:
+                st.speaker_actor_id = _refer_back(ctx, *st.source, before=st.source[0], previous=done)
+        anchor = st.cue[0] if st.cue else st.content[0][0]
+        st.sentence = max(0, _bisect(sent_starts, anchor))
+        done.append(st)
+    statements = _outlets(ctx, done)
+    return _table(article, ctx, statements)
+
+
+def _bisect(starts: list[int], pos: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, pos) - 1
+
+
+def _table(article: Article, ctx: _Context, statements: list[_Statement]) -> pd.DataFrame:
+    text = article.text
+    rows = []
+    for n, st in enumerate(statements):
+        actor = ctx.actors.get(st.speaker_actor_id) if st.speaker_actor_id else None
+        content_text = " … ".join(text[s:e].strip() for s, e in st.content)
+        stance = lexicon_stance(content_text, cue=st.cue_lemma)
+        label = st.act_label if st.kind == "action" and stance.label == "neutral" else stance.label
+        if st.kind == "action" and st.act_label in ("protesting", "threatening", "supportive"):
+            label = st.act_label  # a formal act is its own label (codebook rule 3)
+        rows.append({
+            "article_id": article.article_id,
+            "statement_id": n,
+            "kind": st.kind,
+            "sentence": st.sentence,
+            "speaker_text": text[st.source[0]:st.source[1]] if st.source else None,
+            "speaker_start": st.source[0] if st.source else None,
+            "speaker_end": st.source[1] if st.source else None,
+            "speaker_actor_id": st.speaker_actor_id,
+            "speaker": actor["name"] if actor else None,
+            "speaker_country": actor["country"] if actor and isinstance(actor["country"], str) else None,
+            "cue_text": text[st.cue[0]:st.cue[1]] if st.cue else None,
+            "cue_start": st.cue[0] if st.cue else None,
+            "cue_end": st.cue[1] if st.cue else None,
+            "cue_lemma": st.cue_lemma,
+            "content_text": content_text,
+            "content_start": st.content[0][0],
+            "content_end": st.content[-1][1],
+            "content_spans": [[s, e] for s, e in st.content],
+            "outlet": st.outlet,
+            "stance": label,
+            "stance_method": "lexicon",
+            "stance_evidence": stance.evidence if label == stance.label else st.cue_lemma,
+        })
+    return frame("statements", rows)
