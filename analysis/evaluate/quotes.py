@@ -250,9 +250,15 @@ class EvalResult:
 
     name: str
     counts: dict[str, RoleCounts] = field(default_factory=lambda: {role: RoleCounts() for role in ROLES})
+    #: relation-level "linked" counts per role: [matched predicted, predicted with role, matched gold, gold with role]
+    linked: dict[str, list[int]] = field(default_factory=lambda: {role: [0, 0, 0, 0] for role in ("source", "content")})
     articles: int = 0
     seconds: float = 0.0
     failures: int = 0
+
+    def linked_scores(self) -> dict[str, tuple[float, float, float]]:
+        """P/R/F1 of sources and contents attached to the right cue (see `score_links`)."""
+        return {role: _prf(c[0], c[1], c[2], c[3]) for role, c in self.linked.items()}
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -265,6 +271,7 @@ class EvalResult:
                 role: {"predicted": c.predicted, "gold": c.gold, **{k: list(v) for k, v in c.scores().items()}}
                 for role, c in self.counts.items()
             },
+            "linked_overlap": {role: list(v) for role, v in self.linked_scores().items()},
         }
 
 
@@ -274,6 +281,33 @@ def score_article(
     """Add one article's predictions to `result`."""
     for role in ROLES:
         result.counts[role].add(role_spans(predicted, role, text), role_spans(gold, role, text))
+    score_links(result, text, gold, predicted)
+
+
+def score_links(result: EvalResult, text: str, gold: Sequence[GoldRelation], predicted: Sequence[GoldRelation]) -> None:
+    """Relation-level counts: a predicted source (content) is right when its relation's cue overlaps a gold cue
+    (one-to-one, by shared characters) and it overlaps that gold relation's source (content)."""
+    pred_cues = [_chars(p.cue, text) if p.cue else frozenset() for p in predicted]
+    gold_cues = [_chars(g.cue, text) if g.cue else frozenset() for g in gold]
+    pairs = sorted(
+        ((len(pc & gc), i, j) for i, pc in enumerate(pred_cues) for j, gc in enumerate(gold_cues) if pc & gc),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    match: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, j in pairs:
+        if i not in match and j not in used:
+            match[i] = j
+            used.add(j)
+    for role in ("source", "content"):
+        counts = result.linked[role]
+        counts[1] += sum(1 for p in predicted if getattr(p, role))
+        counts[3] += sum(1 for g in gold if getattr(g, role))
+        for i, j in match.items():
+            p_span, g_span = getattr(predicted[i], role), getattr(gold[j], role)
+            if p_span and g_span and _chars(p_span, text) & _chars(g_span, text):
+                counts[0] += 1
+                counts[2] += 1
 
 
 def evaluate(
@@ -402,6 +436,11 @@ def format_result(result: EvalResult) -> str:
         s = counts.scores()
         cells = " | ".join(" ".join(f"{100 * v:6.1f}" for v in s[k]) for k in ("exact", "overlap", "proportional"))
         lines.append(f"{role:8} {counts.predicted:6d} {counts.gold:6d} | {cells}")
+    linked = result.linked_scores()
+    lines.append(
+        "linked (cue overlaps a gold cue and the span overlaps that relation's span): "
+        + ", ".join(f"{role} P/R/F1 " + "/".join(f"{100 * v:.1f}" for v in linked[role]) for role in linked)
+    )
     return "\n".join(lines)
 
 
@@ -413,11 +452,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (timings are per process)")
     parser.add_argument("--tagger-window", type=int, default=None, help="longest tagger window at inference")
+    parser.add_argument("--tagger-adapter", default=None, help="tagger adapter folder (default: the shipped one)")
+    parser.add_argument("--tagger-precision", default=None, help="int8, bf16 or fp32 (default: the module's)")
     parser.add_argument("--json", dest="json_out", default=None, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
+    if args.tagger_adapter:
+        import analysis.attribution
+
+        analysis.attribution.ADAPTER_DIR = Path(args.tagger_adapter)
+    if args.tagger_precision:
+        import analysis.attribution
+
+        analysis.attribution.PRECISION = args.tagger_precision
     if args.tagger_window:
         import analysis.attribution
 

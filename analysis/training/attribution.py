@@ -157,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--cue-weight", type=float, default=1.0, help="loss weight of the B-/I-CUE labels")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dev-every-epoch", action="store_true", help="token F1 on dev after every epoch")
     parser.add_argument("--limit", type=int, default=None, help="only the first N train articles (smoke test)")
     parser.add_argument("--out", default=str(ADAPTER_DIR))
     args = parser.parse_args(argv)
@@ -215,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
     )
-    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    weights = torch.tensor([args.cue_weight if "CUE" in label else 1.0 for label in LABELS])
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights, ignore_index=-100)
     rng = random.Random(args.seed)
     history = []
     for epoch in range(args.epochs):
@@ -233,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             scheduler.step()
-            running += float(loss)
+            running += float(loss.detach())
             if (step + 1) % 50 == 0:
                 print(
                     f"epoch {epoch + 1} step {step + 1}/{steps_per_epoch} loss {running / 50:.4f} "
@@ -243,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                 running = 0.0
         peft_model.eval()
         head.eval()
+        if epoch + 1 < args.epochs and not args.dev_every_epoch:
+            continue
         scores = token_scores(layers, head, cached_dev, dev)
         history.append({"epoch": epoch + 1, "dev_token_f1": scores})
         print(
@@ -253,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    peft_model.peft_config["default"].base_model_name_or_path = BASE_MODEL_NAME  # not this machine's path
     peft_model.save_pretrained(str(out))
     (out / "README.md").unlink(missing_ok=True)  # peft's template card; MODEL_CARD.md is ours
     save_file({name: t.detach().contiguous() for name, t in head.state_dict().items()}, str(out / "head.safetensors"))
@@ -270,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             "lr": args.lr,
             "batch": args.batch,
             "seed": args.seed,
+            "cue_weight": args.cue_weight,
             "lora_dropout": 0.1,
             "head_dropout": 0.1,
             "weight_decay": 0.01,
