@@ -191,6 +191,11 @@ class _Tagger:
 
     def predict_labels(self, encoded: Sequence[tuple[list[int], list[tuple[int, int]]]]) -> list[list[int]]:
         """Label ids for every word piece of every encoded text, from batched forward passes and BIO Viterbi."""
+        bias = self.meta.get("label_bias")
+        return [_viterbi(score if not bias else score + bias) for score in self.predict_scores(encoded)]
+
+    def predict_scores(self, encoded: Sequence[tuple[list[int], list[tuple[int, int]]]]) -> list[Any]:
+        """Per-word-piece label log-probabilities (numpy, n x labels) of every encoded text, windows batched."""
         import numpy as np
         import torch
 
@@ -223,7 +228,7 @@ class _Tagger:
                 for row, i in enumerate(idx):
                     t_index, start, lo, hi = owners[i]
                     scores[t_index][lo:hi] = logp[row, lo - start + 1 : hi - start + 1]
-        return [_viterbi(score) for score in scores]
+        return scores
 
 
 @lru_cache(maxsize=1)

@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--cue-weight", type=float, default=1.0, help="loss weight of the B-/I-CUE labels")
+    parser.add_argument("--cue-weight", type=float, default=1.5, help="loss weight of the B-/I-CUE labels")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dev-every-epoch", action="store_true", help="token F1 on dev after every epoch")
