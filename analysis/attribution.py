@@ -12,6 +12,7 @@ Public API: `attributions(text)`, `attributions_batch(texts)`, `attribution_dict
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Sequence
@@ -355,7 +356,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _gap_cost(text: str, a: tuple[int, int], b: tuple[int, int]) -> float:
-    """Distance between two spans in characters, plus a penalty per paragraph break and sentence end between them."""
+    """Distance between two spans in characters, plus 400 per line break between them."""
     lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
     if hi <= lo:
         return 0.0
@@ -390,6 +391,7 @@ def _group(text: str, spans: Sequence[tuple[str, int, int]], max_gap: int = 600)
         else:
             clean.append((role, start, end))
     cues = [(s, e) for role, s, e in clean if role == "CUE"]
+    cue_starts, cue_ends = [c[0] for c in cues], [c[1] for c in cues]
     sources: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(cues))}
     contents: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(cues))}
     orphans: list[tuple[int, int]] = []
@@ -400,12 +402,14 @@ def _group(text: str, spans: Sequence[tuple[str, int, int]], max_gap: int = 600)
             if role == "CONTENT":
                 orphans.append((start, end))
             continue
-        costs = [_gap_cost(text, (start, end), cue) for cue in cues]
-        best = min(range(len(cues)), key=lambda i: (costs[i], i))
+        reach = max_gap * 3  # only cues this close in raw characters can be cheap enough
+        lo, hi = bisect.bisect_left(cue_ends, start - reach), bisect.bisect_right(cue_starts, end + reach)
+        costs = {i: _gap_cost(text, (start, end), cues[i]) for i in range(lo, hi)}
+        best = min(costs, key=lambda i: (costs[i], i)) if costs else -1
         if role == "SOURCE":
-            if costs[best] <= max_gap:
+            if best >= 0 and costs[best] <= max_gap:
                 sources[best].append((start, end))
-        elif costs[best] <= max_gap * 3:
+        elif best >= 0 and costs[best] <= reach:
             contents[best].append((start, end))
         else:
             orphans.append((start, end))
