@@ -5,14 +5,22 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = {"actors": "analysis.evaluate.actors"}
+COMMANDS = {
+    "actors": "analysis.evaluate.actors",
+    "statements": "analysis.evaluate.statements",
+    "quotes": "analysis.evaluate.quotes",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run `python -m analysis.evaluate COMMAND [ARGS]`."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m analysis.evaluate {{{','.join(COMMANDS)}}} [options]", file=sys.stderr)
+    usage = f"usage: python -m analysis.evaluate {{{','.join(COMMANDS)}}} [options]"
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage)
+        return 0 if argv else 2
+    if argv[0] not in COMMANDS:
+        print(f"unknown evaluation {argv[0]!r}; {usage}", file=sys.stderr)
         return 2
     return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
 
