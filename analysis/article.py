@@ -29,6 +29,7 @@ _HTML_HINT = re.compile(
     r"title|header|footer|main|nav|figure|blockquote|em|strong|b|i)\b[^>]*>",
     re.IGNORECASE,
 )
+_BLOCK_TAG = re.compile(r"<\s*(?:p|div|br|h[1-6]|li|ul|ol|section|article|table|tr|blockquote)\b", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -104,9 +105,18 @@ class _TextExtractor(HTMLParser):
 
 
 def looks_like_html(text: str) -> bool:
-    """Return True when `text` holds HTML markup (two tags, or one document-level tag)."""
-    hits = _HTML_HINT.findall(text[:100_000])
-    return len(hits) >= 2 or any(h.lower().startswith(("<!doctype", "<html", "<body")) for h in hits)
+    """Return True when `text` is an HTML page or fragment, not prose that happens to hold a tag.
+
+    It is HTML when it starts with a tag, has a document-level tag (doctype, html, body), or has three or more
+    block tags (p, div, br, h1-h6, li...). A plain article quoting "<script>" stays text and is shown as text.
+    """
+    head = text[:100_000]
+    if head.lstrip().startswith("<") and _HTML_HINT.match(head.lstrip()):
+        return True
+    hits = [h.lower() for h in _HTML_HINT.findall(head)]
+    if any(h.startswith(("<!doctype", "<html", "<body")) for h in hits):
+        return True
+    return sum(1 for h in hits if _BLOCK_TAG.match(h)) >= 3
 
 
 def html_to_text(html: str) -> tuple[str, str | None]:

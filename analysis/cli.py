@@ -55,6 +55,65 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def read_jsonl(path: str, required: dict[str, type]) -> list[dict]:
+    """Read JSONL input (a file or '-'), checking each line is an object with the required fields.
+
+    Raises:
+        InvalidInputLineError: a line is not JSON, not an object, or lacks a field (names the line number).
+    """
+    from analysis.errors import InvalidInputLineError
+
+    text = read_input(path)
+    records = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputLineError(f"line {n} is not JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(rec, dict):
+            raise InvalidInputLineError(f"line {n} is not a JSON object")
+        for field, kind in required.items():
+            if not isinstance(rec.get(field), kind) or isinstance(rec.get(field), bool):
+                raise InvalidInputLineError(f"line {n} lacks {field!r} ({kind.__name__})")
+        records.append(rec)
+    return records
+
+
+def _cmd_quotes(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.errors import InputError
+    from analysis.pipeline import analyze
+
+    for rec in read_jsonl(args.file, {"id": str, "text": str}):
+        try:
+            result = analyze(rec["text"])
+        except InputError as exc:
+            out.write(_json_line({"id": rec["id"], "statements": [], "error": str(exc)}) + "\n")
+            continue
+        out.write(_json_line({"id": rec["id"], "statements": quote_records(result)}) + "\n")
+        out.flush()
+    return 0
+
+
+def quote_records(result: object) -> list[dict]:
+    """The statements of an analysis in the `quotes --jsonl` contract's form."""
+    from analysis.schema import is_missing
+
+    rows = []
+    for st in result.statements.to_dict(orient="records"):  # type: ignore[attr-defined]
+        def span(prefix: str, st: dict = st) -> dict | None:
+            if is_missing(st[f"{prefix}_start"]):
+                return None
+            return {"start": int(st[f"{prefix}_start"]), "end": int(st[f"{prefix}_end"]),
+                    "text": st[f"{prefix}_text"] if prefix != "content" else
+                    result.article.text[int(st["content_start"]):int(st["content_end"])]}  # type: ignore[attr-defined]
+        rows.append({"kind": st["kind"], "speaker": span("speaker"), "cue": span("cue"), "content": span("content"),
+                     "speaker_actor": None if is_missing(st["speaker"]) else st["speaker"],
+                     "stance": st["stance"]})
+    return rows
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -74,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="outlet the article comes from")
     p.add_argument("--published", help="publication date, YYYY-MM-DD")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("quotes", help="statements of many texts: JSONL in ({id, text}), JSONL out")
+    p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
+                   help="JSONL file, or - (default) for standard input")
+    p.set_defaults(func=_cmd_quotes)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)

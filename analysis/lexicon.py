@@ -104,6 +104,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
 
 #: order among labels with as many matches: an accusation names others' threats more often than it makes one
 _TIE_ORDER = ("protesting", "outraged", "threatening", "concerned", "supportive")
+#: "sparked outrage", "drew condemnation": the feeling is someone else's, not the speaker's
+_REACTION = re.compile(r"\b(?:sparked|sparking|drew|drawing|provoked|provoking|triggered|prompted|caused|fuelled|"
+                       r"fueled|met with|amid|despite)\s+(?:\w+\s+)?$")
 _NEGATION = re.compile(r"\b(?:not|no|never|without|nor|n't|cannot)\b(?:\W+\w+){0,2}\W*$")
 
 
@@ -126,24 +129,32 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def _matches(label: str, text: str) -> list[str]:
     hits = []
     for m in _patterns()[label].finditer(text):
-        if not _NEGATION.search(text[max(0, m.start() - 30):m.start()]):
+        before = text[max(0, m.start() - 30):m.start()]
+        if not _NEGATION.search(before) and not _REACTION.search(before):
             hits.append(m.group())
     return hits
 
 
-def lexicon_stance(content: str, *, cue: str | None = None) -> LexiconStance:
+def lexicon_stance(content: str, *, cue: str | None = None, quoted: list[str] | None = None) -> LexiconStance:
     """Return the codebook label the lexicon gives a statement.
 
     Args:
         content: what was said or done (the statement's content).
         cue: the cue's lemma ("say", "condemn", "summon", "according to"), if any.
+        quoted: the speaker's own words quoted inside the content; where they match a label, only they count
+            (in "Putin's offer of weapons is 'incredibly concerning'" the weapons are the topic, the concern is the
+            speaker's).
 
     Returns:
         `LexiconStance(label, evidence)`.
     """
-    text = " ".join(content.lower().replace("’", "'").split())
     cue_label = CUE_LABELS.get((cue or "").lower().strip())
-    hits = {label: _matches(label, text) for label in LABELS if label != "neutral"}
+    hits = {}
+    for part in ([" ".join(quoted)] if quoted else []) + [content]:
+        text = " ".join(part.lower().replace("’", "'").split())
+        hits = {label: _matches(label, text) for label in LABELS if label != "neutral"}
+        if any(hits.values()):
+            break
     if cue_label:
         hits[cue_label] = [cue or cue_label, *hits[cue_label]]
     found = {label: h for label, h in hits.items() if h}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,8 @@ from analysis.actors import detect_actors
 from analysis.article import Article, prepare_article
 from analysis.countries import involved_countries
 from analysis.nlp import load_spacy, spacy_model_name
-from analysis.schema import TABLES, conform, frame, records
+from analysis.quotes import find_statements
+from analysis.schema import TABLES, conform, records
 from analysis.settings import Settings, load_settings
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
@@ -80,6 +82,14 @@ class Analysis:
                    pipeline_version=data.get("pipeline_version", ""), created=data.get("created", ""), **tables)
 
 
+def load_models() -> None:
+    """Load every model the pipeline uses (once per process), so the first analysis is not the slow one."""
+    load_spacy()
+    from analysis.attribution import load_tagger
+
+    load_tagger()
+
+
 def model_versions() -> dict[str, str]:
     """Return the models the pipeline uses, as name -> 'package version' (from package metadata; loads nothing)."""
     return {"spacy": spacy_model_name()}
@@ -97,6 +107,7 @@ def analyze(
     published: str | _dt.date | None = None,
     source: str | None = None,
     settings: Settings | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Analyse one article: find its actors, their mentions and countries, and its statements.
 
@@ -106,6 +117,7 @@ def analyze(
         published: publication date (`YYYY-MM-DD` or a date).
         source: the outlet the article comes from.
         settings: limits and options (default: `load_settings()`).
+        on_stage: called with each stage's name as it starts (for a progress display).
 
     Returns:
         The `Analysis`.
@@ -114,16 +126,21 @@ def analyze(
         InputError: the text is empty, too long, not English, or has no words; the metadata is invalid.
         ModelNotInstalledError: a model package is missing.
     """
+    stage = on_stage or (lambda _name: None)
     settings = settings or load_settings()
     models = model_versions()
+    stage("checking the text")
     article = prepare_article(text, title=title, source=source, published=published,
                               max_chars=settings.max_chars, fingerprint=settings_fingerprint(models))
+    stage("parsing sentences and names")
     nlp = load_spacy()
     article = Article(article.article_id, article.text, article.title, article.source, article.published,
                       doc=nlp(article.text))
+    stage("finding actors")
     actors, mentions = detect_actors(article)
     countries = involved_countries(article, actors, mentions)
-    statements = frame("statements")
+    stage("attributing statements")
+    statements = find_statements(article, actors, mentions)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return Analysis(article=article, actors=actors, mentions=mentions, countries=countries, statements=statements,
                     models=models, created=created)

@@ -38,6 +38,10 @@ _BODY_WORDS = frozenset({"ministry", "department", "agency", "office", "board", 
                          "union", "coalition", "presidency", "kremlin", "committee"})
 _MEDIA_CUES = frozenset({"according to", "report", "cite", "quote"})
 _HEADLINE_MAX = 200
+_MAX_TARGETS = 5
+_QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{2,}?)[\"”»]")
+#: a content fragment must hold a word beyond a relative pronoun or conjunction ("who", "that")
+_WORDY = re.compile(r"(?i)\b(?!(?:who|which|that|and|but|as|the|a|an|of|to)\b)[^\W\d_]{2,}")
 
 
 @dataclass
@@ -86,6 +90,16 @@ def headline_end(text: str) -> int:
     return 0
 
 
+_TRAILER = re.compile(r"^\s*(?:read more|related|see also|more on this|further reading|recommended)\s*:?\s*$",
+                      re.IGNORECASE | re.MULTILINE)
+
+
+def trailer_start(text: str) -> int:
+    """Where a trailing list of links ("Read more:", "Related:") starts: statements there are other articles'."""
+    matches = list(_TRAILER.finditer(text))
+    return matches[-1].start() if matches else len(text)
+
+
 def _char_span_tokens(doc: Any, start: int, end: int) -> Any:
     return doc.char_span(start, end, alignment_mode="expand")
 
@@ -93,14 +107,19 @@ def _char_span_tokens(doc: Any, start: int, end: int) -> Any:
 def _link_span(ctx: _Context, start: int, end: int) -> str | None:
     """The actor a speaker span names: the mention holding the span's head, else a person, body, or country in it."""
     inside = ctx.mentions_in(start, end)
+    span = _char_span_tokens(ctx.doc, start, end)
+    if not inside and span is not None:  # "officials" tagged alone: look at its noun phrase, "US officials"
+        start, end = _noun_phrase(span.root)
+        inside = ctx.mentions_in(start, end)
     if not inside:
         return None
-    span = _char_span_tokens(ctx.doc, start, end)
     if span is not None:
         root = span.root
         for m in inside:
             if m["start"] <= root.idx < m["end"]:
                 return str(m["actor_id"])
+        if any(t.dep_ == "cc" for t in span):  # "Putin and Kim": the first of them
+            return str(inside[0]["actor_id"])
     order = {"person": 0, "organization": 1, "international": 1, "group": 1, "media": 2, "country": 3}
     best = min(inside, key=lambda m: (order.get(ctx.kind(m["actor_id"]), 4), m["start"]))
     return str(best["actor_id"])
@@ -112,6 +131,12 @@ def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list
     if not words:
         return None
     head = words[-1]
+    if len(words) == 1 and head in ("who", "which", "that"):  # "Orlov, who claimed ...": the antecedent
+        span = _char_span_tokens(ctx.doc, start, end)
+        verb = span.root.head if span is not None else None
+        if verb is not None and verb.dep_ == "relcl":
+            return _link_span(ctx, *_noun_phrase(verb.head))
+        return None
     earlier = [m for m in ctx.mentions if m["end"] <= before]
     recent_speakers = [s.speaker_actor_id for s in previous if s.speaker_actor_id and s.start < before]
     if len(words) == 1 and head in _PRONOUNS_PERSON:
@@ -124,6 +149,17 @@ def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list
         for actor_id in reversed(recent_speakers[-2:]):
             if ctx.kind(actor_id) != "person":
                 return actor_id
+        # else the latest state or body that was the subject of a clause in this or the previous sentence
+        here = _char_span_tokens(ctx.doc, start, end)
+        first = here.sent.start if here is not None else 0
+        if here is not None and first > 0:
+            first = ctx.doc[first - 1].sent.start
+        for m in reversed(earlier):
+            token = ctx.doc.char_span(m["start"], m["end"], alignment_mode="expand")
+            if token is None or token.start < first:
+                break
+            if ctx.kind(m["actor_id"]) not in ("person", "media") and token.root.dep_ in ("nsubj", "nsubjpass"):
+                return str(m["actor_id"])
         return None
     if words[0] not in ("the", "this", "that", "its", "his", "her", "their"):
         return None
@@ -160,7 +196,7 @@ def statement_kind(text: str, content: Sequence[tuple[int, int]]) -> str:
         before = text[max(0, a - 1):a]
         after = text[b:b + 2]
         body = text[a:b]
-        opens = body[:1] in _OPEN_QUOTES or before in _OPEN_QUOTES
+        opens = (body[:1] and body[:1] in _OPEN_QUOTES) or (before and before in _OPEN_QUOTES)
         closes = body[-1:] in '"”»' or any(c in '"”»' for c in after)
         if opens and closes:
             quoted += 1
@@ -184,35 +220,99 @@ def _lemma(doc: Any, start: int, end: int) -> str:
     return " ".join(t.lemma_.lower() for t in words) or doc.text[start:end].lower()
 
 
-def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int) -> list[_Statement]:
+def _parse_source(doc: Any, cue: tuple[int, int]) -> tuple[int, int] | None:
+    """The speaker the parse gives a cue where the tagger gave none: the verb's subject ("who" -> its antecedent),
+    or the object of "according to"."""
+    span = _char_span_tokens(doc, *cue)
+    if span is None:
+        return None
+    verb = span.root
+    if verb.lower_ == "according" or (verb.lower_ == "to" and verb.head.lower_ == "according"):
+        prep = verb if verb.lower_ == "to" else next((c for c in verb.children if c.lower_ == "to"), None)
+        obj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+        return _noun_phrase(obj) if obj is not None else None
+    subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None and verb.dep_ == "conj":
+        subj = next((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subj is None:
+        return None
+    if subj.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":  # "Zinoviev, who claimed that ..."
+        subj = verb.head
+    return _noun_phrase(subj)
+
+
+def _parse_content(doc: Any, cue: tuple[int, int]) -> list[tuple[int, int]]:
+    """What the parse says a cue introduces, where the tagger found no content: its clausal complement
+    ("said [that ...]"), or the clause it is attached to ("[...], he said")."""
+    span = _char_span_tokens(doc, *cue)
+    if span is None:
+        return []
+    verb = span.root
+    clause = next((c for c in verb.children if c.dep_ in ("ccomp", "xcomp") and c.i > verb.i), None)
+    if clause is not None:
+        sub = list(clause.subtree)
+    elif verb.dep_ in ("parataxis", "ccomp") and verb.head.i < verb.i:
+        own = {t.i for t in verb.subtree}
+        sub = [t for t in verb.head.subtree if t.i not in own and t.i < min(own)]
+    else:
+        return []
+    words = [t for t in sub if not (t.is_punct or t.is_space)]
+    if len(words) < 3:
+        return []
+    return [(words[0].idx, words[-1].idx + len(words[-1]))]
+
+
+def _noun_phrase(token: Any) -> tuple[int, int]:
+    """Character span of a noun phrase: the token with its modifiers, without relative clauses or appositions."""
+    keep = [token]
+    for child in token.children:
+        if child.dep_ not in ("relcl", "appos", "punct", "acl", "cc", "conj", "prep") or child.i < token.i:
+            keep.extend(child.subtree)
+    idx = sorted(t.i for t in keep)
+    doc = token.doc
+    return doc[idx[0]].idx, doc[idx[-1]].idx + len(doc[idx[-1]])
+
+
+def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip_after: int) -> list[_Statement]:
     out = []
     for a in raw:
-        content = [(s.start, s.end) for s in a.content]
+        content = [(s.start, s.end) for s in a.content if _WORDY.search(s.text)]
+        cue = (a.cue.start, a.cue.end) if a.cue else None
+        if not content and cue is not None:
+            content = _parse_content(ctx.doc, cue)
         if not content:
             continue
-        cue = (a.cue.start, a.cue.end) if a.cue else None
         anchor = cue[0] if cue else content[0][0]
-        if anchor < skip_before:
+        if anchor < skip_before or anchor >= skip_after:
             continue
-        st = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content,
-                        source=(a.source.start, a.source.end) if a.source else None)
+        source = (a.source.start, a.source.end) if a.source else None
+        if source is None and cue is not None:
+            source = _parse_source(ctx.doc, cue)
+        st = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content, source=source)
         st.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
         out.append(st)
     return out
 
 
-def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int) -> list[_Statement]:
-    """Acts from the parse that no attribution covers (an act inside a quote is part of what was said)."""
+def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, skip_after: int) -> list[_Statement]:
+    """Acts from the parse that no attribution covers (an act inside a quote is part of what was said).
+
+    Where the tagger took an act's verb for a cue ("summoned", "signed"), that statement becomes the act.
+    """
     doc = ctx.doc
-    taken = [(s, e) for st in statements for s, e in st.content] + [st.cue for st in statements if st.cue]
+    taken = [(s, e) for st in statements for s, e in st.content]
     acts = list(stance_acts(doc))
     out: list[_Statement] = []
     spans = [(doc[a.content[0]].idx, doc[a.content[1] - 1].idx + len(doc[a.content[1] - 1])) for a in acts]
     for a, (cs, ce) in zip(acts, spans, strict=True):
         verb = doc[a.verb]
-        if verb.idx < skip_before or a.subject is None:
+        if verb.idx < skip_before or verb.idx >= skip_after or a.subject is None:
             continue
-        if any(s <= verb.idx < e for s, e in taken if (s, e)):
+        as_cue = next((st for st in statements if st.cue and st.cue[0] <= verb.idx < st.cue[1]), None)
+        if as_cue is not None:  # the act, described by its own verb phrase
+            as_cue.kind, as_cue.act_label, as_cue.cue_lemma, as_cue.content = "action", a.label, a.lemma, [(cs, ce)]
+            continue
+        if any(s <= verb.idx < e for s, e in taken):
             continue
         if any(s <= verb.idx < e and (s, e) != (cs, ce) for s, e in spans):
             continue  # "summoned the ambassador to protest": the protest is part of the summons
@@ -275,11 +375,11 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
     from analysis.attribution import attributions_batch
 
     ctx = _Context(article, actors, mentions)
-    skip = headline_end(article.text)
+    skip, stop = headline_end(article.text), trailer_start(article.text)
     if raw is None:
         raw = attributions_batch([article.text])[0]
-    statements = _from_attributions(ctx, raw, skip)
-    statements += _from_acts(ctx, statements, skip)
+    statements = _from_attributions(ctx, raw, skip, stop)
+    statements += _from_acts(ctx, statements, skip, stop)
     statements.sort(key=lambda s: s.start)
     sent_starts = [s.start_char for s in ctx.doc.sents]
     done: list[_Statement] = []
@@ -295,6 +395,24 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
     return _table(article, ctx, statements)
 
 
+def _targets(ctx: _Context, st: _Statement, speaker: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Actors the statement names in its content (not the speaker, not media), and their countries."""
+    own = speaker["actor_id"] if speaker else None
+    own_country = speaker["country"] if speaker and isinstance(speaker["country"], str) else None
+    names: list[str] = []
+    countries: list[str] = []
+    for start, end in st.content:
+        for m in ctx.mentions_in(start, end):
+            actor = ctx.actors[m["actor_id"]]
+            if actor["actor_id"] == own or actor["kind"] == "media" or actor["name"] in names:
+                continue
+            names.append(str(actor["name"]))
+            country = actor["country"] if isinstance(actor["country"], str) else None
+            if country and country != own_country and country not in countries:
+                countries.append(country)
+    return {"targets": names[:_MAX_TARGETS], "target_countries": countries[:_MAX_TARGETS]}
+
+
 def _bisect(starts: list[int], pos: int) -> int:
     import bisect
 
@@ -307,7 +425,8 @@ def _table(article: Article, ctx: _Context, statements: list[_Statement]) -> pd.
     for n, st in enumerate(statements):
         actor = ctx.actors.get(st.speaker_actor_id) if st.speaker_actor_id else None
         content_text = " … ".join(text[s:e].strip() for s, e in st.content)
-        stance = lexicon_stance(content_text, cue=st.cue_lemma)
+        quoted = [q for s, e in st.content for q in _QUOTED.findall(text[max(0, s - 1):e + 1])]
+        stance = lexicon_stance(content_text, cue=st.cue_lemma, quoted=quoted)
         label = st.act_label if st.kind == "action" and stance.label == "neutral" else stance.label
         if st.kind == "action" and st.act_label in ("protesting", "threatening", "supportive"):
             label = st.act_label  # a formal act is its own label (codebook rule 3)
@@ -334,5 +453,6 @@ def _table(article: Article, ctx: _Context, statements: list[_Statement]) -> pd.
             "stance": label,
             "stance_method": "lexicon",
             "stance_evidence": stance.evidence if label == stance.label else st.cue_lemma,
+            **_targets(ctx, st, actor),
         })
     return frame("statements", rows)

@@ -91,6 +91,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                    "(see ../shared/docs/stance-codebook.md)."),
         Column("stance_method", "string", "How the stance was decided: lexicon (cue words and phrases) or model."),
         Column("stance_evidence", "string", "The cue or phrase the lexicon matched; null for the model."),
+        Column("targets", "object", "List of the actors the statement names in its content (not its speaker, not "
+                                    "media): whom or what it reacts to."),
+        Column("target_countries", "object", "List of those targets' countries other than the speaker's own "
+                                             "(ISO alpha-3): the arcs of the map."),
     ),
 }
 

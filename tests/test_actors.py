@@ -69,7 +69,8 @@ def test_the_north_is_north_korea_only_in_an_article_about_the_koreas() -> None:
         ("Russian ambassador Pavel Orlov said the move was unacceptable.", "Pavel Orlov", "ambassador", "RUS"),
         ("US President Daniel Archer said his country would consider various measures.",
          "Daniel Archer", "President", "USA"),
-        ("Iran's foreign minister, Reza Tavakoli, rejected the resolution.", "Reza Tavakoli", "foreign minister", "IRN"),
+        ("Iran's foreign minister, Reza Tavakoli, rejected the resolution.",
+         "Reza Tavakoli", "foreign minister", "IRN"),
         ("Philippine Foreign Secretary Elena Marquez spoke to reporters.", "Elena Marquez", "Foreign Secretary", "PHL"),
     ],
 )

@@ -143,3 +143,21 @@ def test_dates_are_normalised(value, expected) -> None:
 def test_bad_dates_are_refused(value: str) -> None:
     with pytest.raises(InvalidMetadataError, match="YYYY-MM-DD"):
         normalise_date(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Hackers used "<img src=x onerror=alert(1)>" in the attack, the agency said.',
+        "The report quoted the code <script>alert(2)</script> as evidence.",
+    ],
+)
+def test_prose_quoting_a_tag_stays_text(text: str) -> None:
+    assert not looks_like_html(text)
+    assert prepare(text + " " + ENGLISH).text.startswith(text)
+
+
+@pytest.mark.parametrize("text", ["<p>One.</p><p>Two.</p>", "  <div>News</div>", "<!DOCTYPE html><title>x</title>",
+                                  "Intro<br>line<br>line<br>end"])
+def test_html_documents_and_fragments_are_html(text: str) -> None:
+    assert looks_like_html(text)

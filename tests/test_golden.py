@@ -77,3 +77,36 @@ def test_sample_people_with_a_country_in_the_text_get_it(sample_analyses, slug) 
     with_country = [(f, g) for f, g in pairs if g.get("country")]
     right = sum(f["country"] == g["country"] for f, g in with_country)
     assert right / len(with_country) >= 0.6
+
+
+def _statement(result, words: str) -> dict:
+    rows = [s for s in result.statements.to_dict(orient="records") if words in s["content_text"]]
+    assert rows, f"no statement with {words!r}: {result.statements['content_text'].tolist()}"
+    return rows[0]
+
+
+@pytest.mark.parametrize(
+    ("words", "speaker", "cue", "kind"),
+    [
+        ("incredibly concerning", "Matthew Miller", "said", None),
+        ("would destabilize", "Matthew Miller", "stated", None),
+        ("various measures", "Joe Blinken", "said", "mixed"),
+        ("summoned the Russian ambassador", "South Korea", "summoned", "action"),
+        ("attempts to threaten Russia were unacceptable", "Georgy Zinoviev", "claimed", "indirect"),
+        ("reciprocal supplies", "Vladimir Putin", "said", "indirect"),
+        ("North Korea wants to receive aircraft", "United States", "believe", "indirect"),
+    ],
+)
+def test_seed_statements(seed_analysis, words, speaker, cue, kind) -> None:
+    st = _statement(seed_analysis, words)
+    assert st["speaker"] == speaker
+    assert st["cue_text"] == cue
+    if kind:
+        assert st["kind"] == kind
+
+
+def test_seed_outlet_and_no_statements_from_the_link_list(seed_analysis) -> None:
+    assert _statement(seed_analysis, "incredibly concerning")["outlet"] == "The Guardian"
+    text = seed_analysis.article.text
+    links = text.index("Read more")
+    assert all(s < links for s in seed_analysis.statements["content_start"])

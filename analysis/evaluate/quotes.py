@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m analysis.evaluate quotes --polnear ../shared/data/raw/polnear/dev [--predictors tagger,rules,textacy]
+    python -m analysis.evaluate quotes --polnear ../shared/data/raw/polnear/dev [--predictors pipeline,tagger,...]
 
 Data: a PolNeAR-format folder with `text/<article>.txt` and `attributions/<article>_<annotator>.ann` (brat standoff).
 Where an article has several annotator files, the first in sorted order is the gold standard.
@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 ROLES: tuple[str, ...] = ("source", "cue", "content")
 OVERLAP_RULE = (
@@ -405,7 +407,25 @@ def textacy_predictor(nlp: Any | None = None) -> Predictor:
     return predict
 
 
+def pipeline_predictor(text: str) -> list[dict[str, Any]]:
+    """The whole pipeline, as `python -m analysis quotes` runs it: tagger, parse-based speakers, acts, outlets."""
+    from analysis.pipeline import analyze
+
+    result = analyze(text)
+    out = []
+    for st in result.statements.to_dict(orient="records"):
+        speaker = None if st["speaker_start"] is None or st["speaker_start"] is pd.NA else \
+            {"start": int(st["speaker_start"]), "end": int(st["speaker_end"])}
+        cue = None if st["cue_start"] is None or st["cue_start"] is pd.NA else \
+            {"start": int(st["cue_start"]), "end": int(st["cue_end"])}
+        out.append({"speaker": speaker, "cue": cue,
+                    "content_parts": [{"start": int(a), "end": int(b)} for a, b in st["content_spans"]]})
+    return out
+
+
 def _predictor(name: str) -> Predictor:
+    if name == "pipeline":
+        return pipeline_predictor
     if name == "tagger":
         from analysis.attribution import attribution_dicts
 
@@ -448,7 +468,9 @@ def main(argv: list[str] | None = None) -> int:
     """Evaluate attribution predictors on a PolNeAR-format folder and print exact/overlap P/R/F1 and speed."""
     parser = argparse.ArgumentParser(prog="python -m analysis.evaluate quotes", description=__doc__.splitlines()[0])
     parser.add_argument("--polnear", required=True, help="PolNeAR-format folder (text/ + attributions/)")
-    parser.add_argument("--predictors", default="tagger,rules,textacy", help="comma list of tagger, rules, textacy")
+    parser.add_argument("--predictors", default="pipeline,tagger,rules,textacy",
+                        help="comma list of pipeline (ours, as `python -m analysis quotes` runs it), tagger (the "
+                             "tagger alone), rules (spaCy rule baseline), textacy (peer)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (timings are per process)")
     parser.add_argument("--tagger-window", type=int, default=None, help="longest tagger window at inference")
