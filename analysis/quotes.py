@@ -39,6 +39,13 @@ _BODY_WORDS = frozenset({"ministry", "department", "agency", "office", "board", 
 _MEDIA_CUES = frozenset({"according to", "report", "cite", "quote"})
 _HEADLINE_MAX = 200
 _MAX_TARGETS = 5
+#: cues whose grammatical subject is their speaker, where the tagger found none ("Seoul has also said ...")
+_SPEECH_VERBS = frozenset("""
+say tell add state claim warn announce accuse insist argue note write believe think deny confirm explain suggest
+report urge call vow stress acknowledge admit ask reply respond declare assert contend maintain predict promise
+threaten condemn criticize criticise praise welcome reiterate emphasize emphasise caution allege charge complain
+concede demand estimate hope fear recall reveal signal tweet post testify describe dismiss reject blame hail
+""".split())
 _QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{2,}?)[\"”»]")
 #: a content fragment must hold a word beyond a relative pronoun or conjunction ("who", "that")
 _WORDY = re.compile(r"(?i)\b(?!(?:who|which|that|and|but|as|the|a|an|of|to)\b)[^\W\d_]{2,}")
@@ -241,7 +248,7 @@ def _parse_source(doc: Any, cue: tuple[int, int]) -> tuple[int, int] | None:
     return _noun_phrase(subj)
 
 
-def _parse_content(doc: Any, cue: tuple[int, int]) -> list[tuple[int, int]]:
+def _parse_content(doc: Any, cue: tuple[int, int], *, has_source: bool = False) -> list[tuple[int, int]]:
     """What the parse says a cue introduces, where the tagger found no content: its clausal complement
     ("said [that ...]"), or the clause it is attached to ("[...], he said")."""
     span = _char_span_tokens(doc, *cue)
@@ -254,12 +261,22 @@ def _parse_content(doc: Any, cue: tuple[int, int]) -> list[tuple[int, int]]:
     elif verb.dep_ in ("parataxis", "ccomp") and verb.head.i < verb.i:
         own = {t.i for t in verb.subtree}
         sub = [t for t in verb.head.subtree if t.i not in own and t.i < min(own)]
+    elif has_source or verb.lemma_.lower() in _SPEECH_VERBS:  # "X said in an interview [...]": rest of sentence
+        own = set(range(span.start, span.end))
+        own |= {t.i for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree}
+        sub = [t for t in verb.sent if t.i not in own and t.i > max(own)] or \
+              [t for t in verb.sent if t.i not in own and t.i < min(own)]
     else:
         return []
     words = [t for t in sub if not (t.is_punct or t.is_space)]
     if len(words) < 3:
         return []
     return [(words[0].idx, words[-1].idx + len(words[-1]))]
+
+
+def _is_pronoun(doc: Any, span: tuple[int, int]) -> bool:
+    tokens = _char_span_tokens(doc, *span)
+    return tokens is not None and len(tokens) == 1 and tokens[0].pos_ == "PRON"
 
 
 def _noun_phrase(token: Any) -> tuple[int, int]:
@@ -279,15 +296,17 @@ def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip
         content = [(s.start, s.end) for s in a.content if _WORDY.search(s.text)]
         cue = (a.cue.start, a.cue.end) if a.cue else None
         if not content and cue is not None:
-            content = _parse_content(ctx.doc, cue)
+            content = _parse_content(ctx.doc, cue, has_source=a.source is not None)
         if not content:
             continue
         anchor = cue[0] if cue else content[0][0]
         if anchor < skip_before or anchor >= skip_after:
             continue
         source = (a.source.start, a.source.end) if a.source else None
-        if source is None and cue is not None:
-            source = _parse_source(ctx.doc, cue)
+        if source is None and cue is not None and _lemma(ctx.doc, *cue) in _SPEECH_VERBS:
+            found = _parse_source(ctx.doc, cue)
+            if found and (ctx.mentions_in(*found) or _is_pronoun(ctx.doc, found)):
+                source = found
         st = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content, source=source)
         st.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
         out.append(st)
