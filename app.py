@@ -2,9 +2,14 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Stance Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="Stance Atlas", page_icon="static/favicon.png", layout="wide")
 
-pages = [
-    st.Page("pages/analyze.py", title="Analyze", icon="📝", default=True),
-]
-st.navigation(pages).run()
+navigation = st.navigation([
+    st.Page("pages/analyze.py", title="Analyze", icon=":material/edit_note:", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/public:"),
+    st.Page("pages/stance.py", title="Stance", icon=":material/bar_chart:"),
+    st.Page("pages/quotes.py", title="Quotes", icon=":material/format_quote:"),
+    st.Page("pages/actors.py", title="Actors", icon=":material/groups:"),
+    st.Page("pages/library.py", title="Library", icon=":material/library_books:"),
+])
+navigation.run()

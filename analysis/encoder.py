@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,15 @@ def check_base_model(expected_sha256: str = BASE_MODEL_SHA256, *, adapter: str =
 
 
 def _quiet_offline() -> None:
+    """Never reach for a hub; no progress bars or deprecation chatter on the user's terminal."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ def load_spacy() -> Any:
         nlp = spacy.load(name)
     except OSError as exc:  # a broken install
         raise ModelNotInstalledError(f"spaCy model {name} cannot be loaded ({exc}); run: {SPACY_INSTALL}") from exc
+    _register()
     nlp.add_pipe(_PARAGRAPHS, before="parser")
     return nlp
 
@@ -62,9 +63,6 @@ def _register() -> None:
 
     if not Language.has_factory(_PARAGRAPHS):
         Language.component(_PARAGRAPHS, func=_paragraph_starts)
-
-
-_register()
 
 
 @lru_cache(maxsize=1)

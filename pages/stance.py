@@ -1,0 +1,43 @@
+"""Stance: distribution per actor and per country, the actor x stance table, and sentiment per actor."""
+
+import streamlit as st
+
+from analysis.charts import stance_bars
+from analysis.views import stance_counts
+from pages import ui
+
+st.title("Stance")
+result = ui.current_analysis()
+if result is None:
+    ui.no_analysis_yet()
+    st.stop()
+ui.header(result)
+
+statements = result.statements
+if not len(statements):
+    st.info("This article has no attributed statements, so there is no stance to chart.")
+    st.stop()
+
+by_actor = stance_counts(statements, "speaker")
+names = dict(zip(result.countries["iso3"], result.countries["name"], strict=True))
+by_country = stance_counts(statements.assign(country=statements["speaker_country"].map(names)), "country")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(stance_bars(by_actor, title="Per actor"), width="stretch", key="bars_actor")
+with right:
+    st.plotly_chart(stance_bars(by_country, title="Per country"), width="stretch", key="bars_country")
+method = ", ".join(sorted(set(statements["stance_method"].dropna())))
+st.caption(f"Stance method: {method}. Statements without a known speaker are not in the bars "
+           f"({int(statements['speaker'].isna().sum())} of {len(statements)}).")
+
+st.subheader("Actor × stance")
+st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
+ui.downloads(by_actor.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
+
+st.subheader("Sentiment per actor")
+if "sentiment_mean" in result.actors.columns:
+    cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
+                        "sentiment_positive") if c in result.actors.columns]
+    st.dataframe(result.actors[cols].sort_values("sentiment_mean"), hide_index=True, width="stretch")
+else:
+    st.info("Sentiment per actor is not in this analysis: it was made before the sentiment model was added.")

@@ -1,0 +1,149 @@
+"""The dashboard in a real browser: `streamlit run app.py` on a free loopback port, driven by Debian's Chromium.
+
+Marked `browser`. It pastes a sample, waits for the results, visits every page (screenshots go to
+`artifacts/screenshots/`), checks that the map draws country shapes, and records every network request to check that
+none leaves 127.0.0.1. Locally it skips, with the reason, when /usr/bin/chromium is missing; CI installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analysis.settings import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts" / "screenshots"
+PAGES = ["map", "stance", "quotes", "actors", "library"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                       reason="Chromium not installed (apt-get install chromium); CI installs it"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "STANCE_ATLAS_DATA_DIR": str(tmp_path_factory.mktemp("store")), "DATABASE_URL": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the run: no skeletons, no running indicator, tables drawn."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1200)
+
+
+def test_whole_loop_offline_with_screenshots(server: str, browser) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    page.on("request", lambda r: requests.append(r.url))
+
+    page.goto(server + "/", wait_until="domcontentloaded")
+    page.get_by_text("Article from").wait_for(timeout=60_000)
+    page.get_by_role("radio", name="Sample").click() if page.get_by_role("radio", name="Sample").count() else \
+        page.get_by_role("button", name="Sample").click()
+    page.get_by_text("Sample text").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("Share this analysis").wait_for(timeout=120_000)
+    _settle(page)
+    assert "a=" in page.url
+    article_id = page.url.split("a=")[1][:16]
+    page.screenshot(path=str(ARTIFACTS / "analyze.png"), full_page=True)
+
+    for name in PAGES:
+        page.goto(f"{server}/{name}?a={article_id}", wait_until="domcontentloaded")
+        page.get_by_role("heading", name=name.capitalize()).first.wait_for(timeout=60_000)
+        if name == "map":
+            page.locator("path.choroplethlocation").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            shapes = page.locator("path.choroplethlocation").count()
+            assert shapes >= 4, f"only {shapes} country shapes on the map"
+            base_paths = page.locator(".geo .layer path, .geo path.countries, .geo .countries path").count()
+            assert base_paths > 0, "plotly's base map did not draw (topojson not served?)"
+        _settle(page)
+        assert page.get_by_text("Traceback").count() == 0
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    outside = [u for u in requests if not u.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))]
+    assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
+    assert any("world_110m.json" in u for u in requests), "the base map was not loaded from the app"
+
+
+def test_share_link_opens_for_a_new_visitor_and_unknown_ids_get_a_message(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/quotes?a=0123456789abcdef", wait_until="domcontentloaded")
+    page.get_by_text("no analysis with id 0123456789abcdef").wait_for(timeout=60_000)
+    page.goto(server + "/map?a=not-an-id", wait_until="domcontentloaded")
+    page.get_by_text("is not an analysis id").wait_for(timeout=60_000)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_pasted_html_is_shown_as_text_not_run(server: str, browser) -> None:
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/", wait_until="domcontentloaded")
+    page.get_by_label("Article text").fill(
+        'Russia said on Monday that the talks with Japan would resume. "<img src=x onerror=alert(1)>", '
+        "the spokesperson said. <script>alert(2)</script> Tokyo agreed to the plan on Tuesday."
+    )
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("Share this analysis").wait_for(timeout=120_000)
+    page.goto(page.url.replace("/?", "/quotes?"), wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Article").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    assert not dialogs
+    assert page.get_by_text("onerror=alert(1)", exact=False).count() >= 1  # shown as text

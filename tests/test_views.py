@@ -1,0 +1,108 @@
+"""Views and charts of an analysis, without Streamlit: stance tables, map data, arcs, escaped highlights."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.charts import country_shapes, stance_bars, stance_map
+from analysis.views import (
+    STANCE_COLORS,
+    arcs,
+    country_view,
+    dominant,
+    filter_statements,
+    for_download,
+    highlighted_html,
+    stance_counts,
+    statement_parts,
+    top_statements,
+)
+
+
+def test_every_stance_has_one_fixed_colour() -> None:
+    assert set(STANCE_COLORS) == {"concerned", "outraged", "protesting", "threatening", "supportive", "neutral"}
+    assert len(set(STANCE_COLORS.values())) == 6
+
+
+@pytest.mark.parametrize(
+    ("counts", "label"),
+    [({"neutral": 3, "outraged": 1}, "neutral"), ({"neutral": 1, "outraged": 1}, "outraged"),
+     ({"concerned": 2, "protesting": 2}, "protesting"), ({}, "neutral")],
+)
+def test_dominant_stance(counts, label) -> None:
+    assert dominant(pd.Series(counts, dtype="int64")) == label
+
+
+def test_seed_country_view_and_arcs(seed_analysis) -> None:
+    view = country_view(seed_analysis).set_index("iso3")
+    assert view.loc["KOR", "dominant_stance"] in ("protesting", "threatening")
+    assert view.loc["USA", "statements"] >= 3
+    assert "Matthew Miller" in view.loc["USA", "actors"]
+    lines = arcs(seed_analysis)
+    assert {("USA", "RUS"), ("KOR", "RUS")} <= set(zip(lines["from_iso3"], lines["to_iso3"], strict=True))
+    assert (lines["from_iso3"] != lines["to_iso3"]).all()
+
+
+def test_stance_counts_per_actor(seed_analysis) -> None:
+    table = stance_counts(seed_analysis.statements, "speaker")
+    assert table.loc["Matthew Miller", "concerned"] == 2
+    assert list(table.columns[-1:]) == ["total"]
+    assert (table["total"] == table.drop(columns="total").sum(axis=1)).all()
+
+
+def test_map_draws_one_shape_per_country_and_the_arcs(seed_analysis) -> None:
+    view = country_view(seed_analysis)
+    fig = stance_map(view, arcs(seed_analysis))
+    located = [loc for trace in fig.data if trace.type == "choropleth" for loc in trace.locations]
+    assert sorted(located) == sorted(view["iso3"])
+    shapes = {f["properties"]["iso3"] for f in country_shapes()["features"]}
+    assert set(view["iso3"]) <= shapes
+    assert any(trace.type == "scattergeo" for trace in fig.data)
+    sentiment = stance_map(view, arcs(seed_analysis), color_by="sentiment")
+    assert sentiment.data[0].type == "choropleth" and sentiment.data[0].zmin == -1
+
+
+def test_natural_earth_shapes_have_their_iso_codes_fixed() -> None:
+    codes = {f["properties"]["iso3"] for f in country_shapes()["features"]}
+    assert {"FRA", "NOR", "XKX"} <= codes
+    assert "-99" not in codes
+
+
+def test_hover_text_is_escaped(seed_analysis) -> None:
+    view = country_view(seed_analysis)
+    view.loc[0, "main_statement"] = "<script>alert(1)</script>"
+    fig = stance_map(view, arcs(seed_analysis))
+    text = " ".join(str(row) for trace in fig.data if trace.type == "choropleth" for row in trace.customdata)
+    assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_bars_stack_in_the_fixed_colours(seed_analysis) -> None:
+    fig = stance_bars(stance_counts(seed_analysis.statements, "speaker"))
+    colours = {trace.name: trace.marker.color for trace in fig.data}
+    assert all(colours[label] == STANCE_COLORS[label] for label in colours)
+    assert fig.layout.barmode == "stack"
+
+
+def test_highlight_escapes_every_character_and_marks_the_parts() -> None:
+    text = 'He said "<img src=x onerror=alert(1)>" & left.'
+    html = highlighted_html(text, [(0, 2, "speaker"), (3, 7, "cue"), (8, 38, "content")])
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html and "&amp;" in html
+    assert html.count("<mark") == 3
+    assert 'title="speaker"' in html and 'title="content"' in html
+
+
+def test_statement_parts_and_filters(seed_analysis) -> None:
+    st = seed_analysis.statements
+    row = st[st["speaker"] == "Vladimir Putin"].iloc[0].to_dict()
+    roles = {role for _, _, role in statement_parts(row)}
+    assert roles == {"speaker", "cue", "content"}
+    assert set(filter_statements(st, stances=["concerned"])["stance"]) == {"concerned"}
+    assert set(filter_statements(st, search="RECIPROCAL")["speaker"]) == {"Vladimir Putin"}
+    assert len(filter_statements(st, countries=["USA"], kinds=["mixed"])) >= 1
+    assert top_statements(seed_analysis, 3)["stance"].iloc[0] != "neutral"
+
+
+def test_download_tables_join_lists(seed_analysis) -> None:
+    flat = for_download(seed_analysis.countries)
+    assert isinstance(flat["actors"].iloc[0], str) and "; " in flat.set_index("iso3").loc["RUS", "actors"]
