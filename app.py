@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages.ui import preload_models
+
 st.set_page_config(page_title="Stance Atlas", page_icon="static/favicon.png", layout="wide")
 
 navigation = st.navigation([
@@ -12,4 +14,5 @@ navigation = st.navigation([
     st.Page("pages/actors.py", title="Actors", icon=":material/groups:"),
     st.Page("pages/library.py", title="Library", icon=":material/library_books:"),
 ])
+preload_models()
 navigation.run()

@@ -30,6 +30,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+#: the page is drawn and Streamlit is not running the script
+_IDLE = ("() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,13 +72,18 @@ def run(text: str, runs: int) -> dict[str, float | list[float]]:
             page.get_by_label("Article text").wait_for(timeout=60_000)
             cold = time.monotonic() - t0
             clicks = []
-            for _ in range(runs + 1):
+            for n in range(runs + 1):
                 page.goto(base + "/", wait_until="domcontentloaded")
-                page.get_by_label("Article text").fill(text)
+                page.get_by_label("Article text").fill(text + " " * n)  # a new text: a new analysis each time
+                page.wait_for_function(_IDLE, timeout=60_000)
+                page.wait_for_timeout(300)
+                button = page.get_by_role("button", name="Analyze")
+                button.wait_for(state="visible")
                 start = time.monotonic()
-                page.get_by_role("button", name="Analyze").click()
+                button.click(no_wait_after=True)
                 page.get_by_text("Share this analysis").wait_for(timeout=120_000)
                 page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+                page.wait_for_function(_IDLE, timeout=60_000)
                 clicks.append(time.monotonic() - start)
         finally:
             server.terminate()

@@ -85,6 +85,15 @@ class Analysis:
                    pipeline_version=data.get("pipeline_version", ""), created=data.get("created", ""), **tables)
 
 
+def set_torch_threads(threads: int) -> None:
+    """Give the transformer models this many threads (0: leave torch's default, one per core)."""
+    if threads > 0:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
 def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one."""
     load_spacy()
@@ -153,6 +162,7 @@ def analyze(
     """
     stage = on_stage or (lambda _name: None)
     settings = settings or load_settings()
+    set_torch_threads(settings.torch_threads)
     models = model_versions()
     stage("checking the text")
     article = prepare_article(text, title=title, source=source, published=published,

@@ -124,7 +124,10 @@ def frame(table: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
         extra = set(rec) - names
         if extra:
             raise KeyError(f"undocumented column(s) for table {table!r}: {sorted(extra)}")
-    data = {c.name: pd.Series([rec.get(c.name) for rec in records], dtype=c.dtype) for c in cols}
+    data = {}
+    for c in cols:
+        values = [rec.get(c.name) for rec in records]
+        data[c.name] = pd.Series(values, dtype=object) if c.dtype == "object" else pd.array(values, dtype=c.dtype)
     return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
 

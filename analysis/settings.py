@@ -38,6 +38,8 @@ SETTINGS: dict[str, Setting] = {
                             "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user:pw@host/db; "
                             "empty means a SQLite file in the data folder."),
     "max_chars": Setting("STANCE_ATLAS_MAX_CHARS", "200000", "Longest article accepted, in characters."),
+    "torch_threads": Setting("STANCE_ATLAS_TORCH_THREADS", "0",
+                             "Threads each process gives the transformer models; 0 lets torch choose (one per core)."),
 }
 
 
@@ -48,6 +50,7 @@ class Settings:
     data_dir: Path
     database_url: str
     max_chars: int
+    torch_threads: int = 0
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with some values changed."""
@@ -79,8 +82,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
     data_dir = Path(get("data_dir")).expanduser()
     if not data_dir.is_absolute():
         data_dir = ROOT / data_dir
-    try:
-        max_chars = int(get("max_chars"))
-    except ValueError as exc:
-        raise ValueError(f"{SETTINGS['max_chars'].env} must be a whole number of characters") from exc
-    return Settings(data_dir=data_dir, database_url=get("database_url"), max_chars=max_chars)
+    numbers = {}
+    for name in ("max_chars", "torch_threads"):
+        try:
+            numbers[name] = int(get(name))
+        except ValueError as exc:
+            raise ValueError(f"{SETTINGS[name].env} must be a whole number") from exc
+    return Settings(data_dir=data_dir, database_url=get("database_url"), **numbers)

@@ -7,6 +7,7 @@ This is the only module of the dashboard that caches: `st.cache_resource` for mo
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,11 +35,25 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the language models…")
 def warm_models() -> bool:
-    """Load the models once per server process."""
+    """Load the models once per server process (waits for the background load if it is under way)."""
+    _preloaded().join()
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def _preloaded() -> threading.Thread:
+    """Start loading the models in the background as the server starts, so the first page draws at once and the
+    first analysis does not wait for the whole load."""
     from analysis.pipeline import load_models
 
-    load_models()
-    return True
+    thread = threading.Thread(target=load_models, name="stance-atlas-model-load", daemon=True)
+    thread.start()
+    return thread
+
+
+def preload_models() -> None:
+    """Begin the background model load (once per server process)."""
+    _preloaded()
 
 
 @st.cache_resource(show_spinner=False)
