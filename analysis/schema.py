@@ -39,6 +39,11 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("aliases", "object", "List of the other surface forms that refer to the actor in the text."),
         Column("mention_count", "Int64", "Number of mentions of the actor."),
         Column("first_start", "Int64", "Character offset of the actor's first mention."),
+        Column("sentiment_mean", "Float64", "How the article portrays the actor: mean over its mentions of "
+                                            "P(positive) - P(negative) from the sentiment model, in [-1, 1]."),
+        Column("sentiment_negative", "Int64", "Mentions of the actor the model reads as negative."),
+        Column("sentiment_neutral", "Int64", "Mentions read as neutral."),
+        Column("sentiment_positive", "Int64", "Mentions read as positive."),
     ),
     "mentions": (
         _ID,
@@ -52,6 +57,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                  "demonym, capital, metonym, territory, contextual ('the North')."),
         Column("ner_label", "string", "spaCy's entity label over the mention (PERSON, ORG, GPE, NORP, LOC, FAC), "
                                       "or null where only the gazetteer found it."),
+        Column("sentiment", "string", "negative, neutral or positive: how its sentence portrays the actor here "
+                                      "(target-dependent sentiment model)."),
+        Column("sentiment_score", "Float64", "P(positive) - P(negative) for this mention, in [-1, 1]."),
     ),
     "countries": (
         _ID,
@@ -62,6 +70,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("actor_count", "Int64", "Number of those actors."),
         Column("mention_count", "Int64", "Mentions of the country itself (names, capitals, metonyms, demonyms)."),
         Column("actor_mentions", "Int64", "Mentions of all its actors, the country's own included."),
+        Column("sentiment", "Float64", "Mean sentiment score over the mentions of all its actors, in [-1, 1]."),
         Column("lat", "Float64", "Latitude of a point inside the country, for arcs and labels."),
         Column("lon", "Float64", "Longitude of that point."),
     ),
@@ -95,6 +104,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                     "media): whom or what it reacts to."),
         Column("target_countries", "object", "List of those targets' countries other than the speaker's own "
                                              "(ISO alpha-3): the arcs of the map."),
+        Column("sentiment", "string", "Tone of the content: negative (score <= -0.33), positive (>= 0.33) or neutral."),
+        Column("sentiment_score", "Float64", "Mean sentiment score toward the actors the content names (how the "
+                                             "statement portrays them); the content itself as the target where it "
+                                             "names none. In [-1, 1]."),
     ),
 }
 
