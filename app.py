@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages.ui import preload_models
+from pages.ui import preload_models, require_sign_in
 
 st.set_page_config(page_title="Stance Atlas", page_icon="static/favicon.png", layout="wide")
+require_sign_in()
 
 navigation = st.navigation([
     st.Page("pages/analyze.py", title="Analyze", icon=":material/edit_note:", default=True),

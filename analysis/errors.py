@@ -75,6 +75,14 @@ class InvalidAnalysisIdError(StoreError):
     """A share link's id is not of the form the app makes."""
 
 
+class CorrectionError(StoreError):
+    """An analyst's correction names an unknown actor or country, or merges an actor into itself."""
+
+
+class AccessDeniedError(AnalysisError):
+    """The signed-in user is not on the list of who may view this Stance Atlas."""
+
+
 class StoreUnavailableError(StoreError):
     """The store cannot be opened or written (read-only, full, unreachable server)."""
 

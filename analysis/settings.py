@@ -38,6 +38,9 @@ SETTINGS: dict[str, Setting] = {
                             "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user:pw@host/db; "
                             "empty means a SQLite file in the data folder."),
     "max_chars": Setting("STANCE_ATLAS_MAX_CHARS", "200000", "Longest article accepted, in characters."),
+    "allowed_viewers": Setting("STANCE_ATLAS_ALLOWED_VIEWERS", "",
+                               "When sign-in is on: who may view, as comma-separated e-mail addresses and @domains; "
+                               "empty means anyone who can sign in."),
     "torch_threads": Setting("STANCE_ATLAS_TORCH_THREADS", "0",
                              "Threads each process gives the transformer models; 0 lets torch choose (one per core)."),
 }
@@ -51,6 +54,7 @@ class Settings:
     database_url: str
     max_chars: int
     torch_threads: int = 0
+    allowed_viewers: str = ""
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with some values changed."""
@@ -88,4 +92,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
             numbers[name] = int(get(name))
         except ValueError as exc:
             raise ValueError(f"{SETTINGS[name].env} must be a whole number") from exc
-    return Settings(data_dir=data_dir, database_url=get("database_url"), **numbers)
+    return Settings(data_dir=data_dir, database_url=get("database_url"), allowed_viewers=get("allowed_viewers"),
+                    **numbers)

@@ -1,19 +1,28 @@
 """The store of analyses: SQLAlchemy over a SQLite file (default) or PostgreSQL (`DATABASE_URL`).
 
-Each analysis is kept whole (its JSON) under its id, with a few columns for listing and filtering, and the countries
-and actors it involves in two side tables. Every query is parameterised (SQLAlchemy Core). Only this module touches
-the store's files.
+Each analysis is kept whole (its JSON) under its id, with columns for listing and filtering, and the countries,
+actors and per-country stance counts it involves in side tables (for the Library's filters and the Trends page).
+Analysts' corrections (an actor's country, two actors merged) are kept apart, with who made them, and applied on
+every load without re-running the models.
+
+The schema is SQLAlchemy metadata plus a `schema_version` table; `_MIGRATIONS` lists the steps from one version to
+the next, run once in a transaction when a store is opened. Writes run in transactions and are retried when SQLite
+is busy or PostgreSQL reports a serialisation failure or deadlock. Every query is parameterised. Only this module
+touches the store's files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import (
@@ -30,16 +39,24 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
-from analysis.errors import AnalysisNotFoundError, InvalidAnalysisIdError, StoreUnavailableError
+from analysis.errors import (
+    AnalysisNotFoundError,
+    InvalidAnalysisIdError,
+    StoreUnavailableError,
+)
 from analysis.pipeline import Analysis
 from analysis.settings import ROOT, Settings
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 SQLITE_FILE = "stance_atlas.sqlite"
+SCHEMA_VERSION = 2
+_RETRIES = 8
+T = TypeVar("T")
 
 metadata = MetaData()
 
@@ -48,7 +65,7 @@ analyses = Table(
     metadata,
     Column("article_id", String(16), primary_key=True),
     Column("title", Text),
-    Column("source", Text),
+    Column("source", Text, index=True),
     Column("published", String(10), index=True),
     Column("created", String(32), nullable=False, index=True),
     Column("saved_by", Text),
@@ -74,7 +91,40 @@ analysis_actors = Table(
     Column("kind", String(20), nullable=False),
     Column("country", String(3)),
 )
+analysis_stances = Table(
+    "analysis_stances",
+    metadata,
+    Column("article_id", String(16), primary_key=True),
+    Column("iso3", String(3), primary_key=True, index=True),
+    Column("stance", String(20), primary_key=True),
+    Column("statements", Integer, nullable=False),
+)
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("correction_id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(16), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # country | merge
+    Column("actor_id", String(200), nullable=False),
+    Column("value", String(200)),  # an ISO code (or null) for country; the actor merged into for merge
+    Column("made_by", Text, nullable=False),
+    Column("made_at", String(32), nullable=False),
+)
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+_SIDE_TABLES = (analysis_actors, analysis_countries, analysis_stances)
 
+
+def _migrate_1_to_2(conn: Connection) -> None:
+    """Version 2 added per-country stance counts and corrections: fill the counts of analyses stored before."""
+    for (aid, payload) in conn.execute(select(analyses.c.article_id, analyses.c.payload)).all():
+        rows = _stance_rows(Analysis.from_dict(json.loads(payload)))
+        conn.execute(delete(analysis_stances).where(analysis_stances.c.article_id == aid))
+        if rows:
+            conn.execute(insert(analysis_stances), rows)
+
+
+#: version -> the step that brings a store of that version to the next one
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2}
 
 SAMPLES_DIR = ROOT / "data" / "samples"
 
@@ -108,11 +158,31 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / SQLITE_FILE}"
 
 
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def _stance_rows(analysis: Analysis) -> list[dict[str, Any]]:
+    st = analysis.statements
+    if not len(st):
+        return []
+    counts = st.dropna(subset=["speaker_country"]).groupby(["speaker_country", "stance"]).size()
+    return [{"article_id": analysis.article_id, "iso3": str(iso3), "stance": str(stance), "statements": int(n)}
+            for (iso3, stance), n in counts.items()]
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """True for errors a retry can cure: SQLite busy/locked, PostgreSQL serialisation failure or deadlock."""
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return "locked" in text or "busy" in text or code in ("40001", "40P01")
+
+
 class Store:
     """Analyses kept in a SQL database.
 
     Args:
-        url: a SQLAlchemy URL (`sqlite:///path`, `postgresql+psycopg://...`).
+        url: a SQLAlchemy URL (`sqlite:///path`, `postgresql+psycopg://user:pw@host/db`).
     """
 
     def __init__(self, url: str) -> None:
@@ -121,13 +191,13 @@ class Store:
         try:
             if self.is_sqlite:
                 path = url.split("///", 1)[-1]
-                if path and path != ":memory:":
+                if path and path != ":memory:" and not path.startswith("file:"):
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True)
-            metadata.create_all(self.engine)
+                self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self._retry(self._migrate)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailableError(f"cannot open the store at {_safe(url)}: {_reason(exc)}") from exc
 
@@ -136,74 +206,180 @@ class Store:
         """Open the store the settings name."""
         return cls(database_url(settings))
 
+    def _migrate(self) -> None:
+        with self.engine.begin() as conn:
+            fresh = not self.engine.dialect.has_table(conn, "analyses")
+            metadata.create_all(conn)
+            current = conn.execute(select(func.max(schema_version.c.version))).scalar()
+            if current is None:
+                current = SCHEMA_VERSION if fresh else 1
+                conn.execute(insert(schema_version), [{"version": current}])
+            while current < SCHEMA_VERSION:
+                _MIGRATIONS[current](conn)
+                current += 1
+                conn.execute(update(schema_version).values(version=current))
+
+    def version(self) -> int:
+        """The schema version of this store."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(schema_version.c.version))).scalar() or 0)
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        """Run a write, retrying transient lock or serialisation failures with growing, jittered waits."""
+        for attempt in range(_RETRIES):
+            try:
+                return action()
+            except OperationalError as exc:
+                if attempt == _RETRIES - 1 or not _transient(exc):
+                    raise
+            except DBAPIError as exc:
+                if attempt == _RETRIES - 1 or not _transient(exc) or isinstance(exc, IntegrityError):
+                    raise
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")
+
     @contextmanager
-    def _write(self) -> Iterator[Any]:
+    def _errors(self, verb: str) -> Iterator[None]:
         try:
-            with self.engine.begin() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise StoreUnavailableError(f"cannot write to the store at {_safe(self.url)}: {_reason(exc)}") from exc
+            yield
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            raise StoreUnavailableError(f"cannot {verb} the store at {_safe(self.url)}: {_reason(exc)}") from exc
 
     def save(self, analysis: Analysis, *, saved_by: str | None = None) -> str:
-        """Store an analysis (replacing one with the same id) and return its id."""
+        """Store an analysis (replacing one with the same id; its corrections stay) and return its id."""
         aid = analysis.article_id
         art = analysis.article
         row = {
             "article_id": aid, "title": art.title, "source": art.source, "published": art.published,
-            "created": analysis.created or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "saved_by": saved_by, "chars": len(art.text), "actor_count": len(analysis.actors),
-            "statement_count": len(analysis.statements), "pipeline_version": analysis.pipeline_version,
-            "payload": analysis.to_json(),
+            "created": analysis.created or _now(), "saved_by": saved_by, "chars": len(art.text),
+            "actor_count": len(analysis.actors), "statement_count": len(analysis.statements),
+            "pipeline_version": analysis.pipeline_version, "payload": analysis.to_json(),
         }
+
+        def write() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(delete(analyses).where(analyses.c.article_id == aid))
+                conn.execute(insert(analyses), [row])
+                self._write_side_tables(conn, self._apply(conn, analysis))
+
+        # another session may have saved the same analysis a moment ago: same content, nothing lost
+        with self._errors("write to"), contextlib.suppress(IntegrityError):
+            self._retry(write)
+        return aid
+
+    def _write_side_tables(self, conn: Connection, analysis: Analysis) -> None:
+        aid = analysis.article_id
+        for table in _SIDE_TABLES:
+            conn.execute(delete(table).where(table.c.article_id == aid))
         countries = [{"article_id": aid, "iso3": r["iso3"], "name": r["name"]}
                      for r in analysis.countries[["iso3", "name"]].to_dict(orient="records")]
         actors = [{"article_id": aid, "actor_id": r["actor_id"], "name": r["name"], "kind": r["kind"],
                    "country": r["country"] if isinstance(r["country"], str) else None}
                   for r in analysis.actors[["actor_id", "name", "kind", "country"]].to_dict(orient="records")]
-        with self._write() as conn:
-            for table in (analysis_actors, analysis_countries, analyses):
-                conn.execute(delete(table).where(table.c.article_id == aid))
-            try:
-                conn.execute(insert(analyses), [row])
-            except IntegrityError:  # another session saved the same analysis a moment ago: same content
-                return aid
-            if countries:
-                conn.execute(insert(analysis_countries), countries)
-            if actors:
-                conn.execute(insert(analysis_actors), actors)
-        return aid
+        for table, rows in ((analysis_countries, countries), (analysis_actors, actors),
+                            (analysis_stances, _stance_rows(analysis))):
+            if rows:
+                conn.execute(insert(table), rows)
 
-    def load(self, article_id: str) -> Analysis:
-        """Return a stored analysis.
+    def _apply(self, conn: Connection, analysis: Analysis) -> Analysis:
+        from analysis.corrections import apply_corrections
+
+        rows = conn.execute(select(corrections).where(corrections.c.article_id == analysis.article_id)
+                            .order_by(corrections.c.correction_id)).mappings().all()
+        return apply_corrections(analysis, [dict(r) for r in rows]) if rows else analysis
+
+    def load(self, article_id: str, *, corrected: bool = True) -> Analysis:
+        """Return a stored analysis, with its corrections applied (unless `corrected=False`).
 
         Raises:
             InvalidAnalysisIdError: the id is malformed.
             AnalysisNotFoundError: no analysis has this id.
         """
         aid = check_id(article_id)
-        try:
-            with self.engine.connect() as conn:
-                payload = conn.execute(select(analyses.c.payload).where(analyses.c.article_id == aid)).scalar()
-        except OperationalError as exc:
-            raise StoreUnavailableError(f"cannot read the store at {_safe(self.url)}: {_reason(exc)}") from exc
-        if payload is None:
-            raise AnalysisNotFoundError(f"no analysis with id {aid} in this store; it may have been deleted, "
-                                        "or the link comes from another Stance Atlas")
-        return Analysis.from_dict(json.loads(payload))
+        with self._errors("read"), self.engine.connect() as conn:
+            payload = conn.execute(select(analyses.c.payload).where(analyses.c.article_id == aid)).scalar()
+            if payload is None:
+                raise AnalysisNotFoundError(f"no analysis with id {aid} in this store; it may have been deleted, "
+                                            "or the link comes from another Stance Atlas")
+            analysis = Analysis.from_dict(json.loads(payload))
+            return self._apply(conn, analysis) if corrected else analysis
 
     def exists(self, article_id: str) -> bool:
         """True when an analysis with this id is stored."""
         aid = check_id(article_id)
-        with self.engine.connect() as conn:
+        with self._errors("read"), self.engine.connect() as conn:
             return conn.execute(select(analyses.c.article_id).where(analyses.c.article_id == aid)).first() is not None
 
+    def existing(self, article_ids: list[str]) -> set[str]:
+        """Which of these ids are stored (for resumable batches)."""
+        found: set[str] = set()
+        with self._errors("read"), self.engine.connect() as conn:
+            for start in range(0, len(article_ids), 500):
+                chunk = article_ids[start:start + 500]
+                found |= {r[0] for r in conn.execute(select(analyses.c.article_id)
+                                                     .where(analyses.c.article_id.in_(chunk)))}
+        return found
+
     def delete(self, article_id: str) -> bool:
-        """Delete a stored analysis; return whether there was one."""
+        """Delete a stored analysis and its corrections; return whether there was one."""
         aid = check_id(article_id)
-        with self._write() as conn:
-            for table in (analysis_actors, analysis_countries):
-                conn.execute(delete(table).where(table.c.article_id == aid))
-            return conn.execute(delete(analyses).where(analyses.c.article_id == aid)).rowcount > 0
+
+        def write() -> bool:
+            with self.engine.begin() as conn:
+                for table in (*_SIDE_TABLES, corrections):
+                    conn.execute(delete(table).where(table.c.article_id == aid))
+                return conn.execute(delete(analyses).where(analyses.c.article_id == aid)).rowcount > 0
+
+        with self._errors("write to"):
+            return self._retry(write)
+
+    # ---- corrections -------------------------------------------------------------------------------------------
+
+    def correct(self, article_id: str, *, kind: str, actor_id: str, value: str | None, made_by: str) -> Analysis:
+        """Record an analyst's correction and return the analysis with all its corrections applied.
+
+        Args:
+            article_id: the analysis.
+            kind: "country" (set the actor's country to the ISO code `value`, or None for no country) or "merge"
+                (merge the actor into the actor `value`).
+            actor_id: the actor corrected.
+            value: see `kind`.
+            made_by: who made it (an e-mail, or "anonymous" where sign-in is off).
+
+        Raises:
+            CorrectionError: the actor, the target or the country code is unknown, or a merge names one actor twice.
+        """
+        from analysis.corrections import check_correction
+
+        aid = check_id(article_id)
+        analysis = self.load(aid)
+        check_correction(analysis, kind=kind, actor_id=actor_id, value=value)
+        row = {"article_id": aid, "kind": kind, "actor_id": actor_id, "value": value, "made_by": made_by,
+               "made_at": _now()}
+
+        def write() -> Analysis:
+            with self.engine.begin() as conn:
+                conn.execute(insert(corrections), [row])
+                payload = conn.execute(select(analyses.c.payload).where(analyses.c.article_id == aid)).scalar()
+                fixed = self._apply(conn, Analysis.from_dict(json.loads(payload)))
+                self._write_side_tables(conn, fixed)
+                return fixed
+
+        with self._errors("write to"):
+            return self._retry(write)
+
+    def corrections(self, article_id: str) -> pd.DataFrame:
+        """The corrections of an analysis, oldest first: kind, actor_id, value, made_by, made_at."""
+        aid = check_id(article_id)
+        with self._errors("read"), self.engine.connect() as conn:
+            rows = conn.execute(select(corrections).where(corrections.c.article_id == aid)
+                                .order_by(corrections.c.correction_id)).mappings().all()
+        return pd.DataFrame([dict(r) for r in rows],
+                            columns=["correction_id", "article_id", "kind", "actor_id", "value", "made_by", "made_at"])
+
+    # ---- listing and trends ------------------------------------------------------------------------------------
 
     def list(self, *, search: str | None = None, source: str | None = None, country: str | None = None,
              actor: str | None = None, published_from: str | None = None, published_to: str | None = None,
@@ -219,10 +395,12 @@ class Store:
                 analyses.c.statement_count]
         query = select(*cols)
         if search:
-            like = f"%{search.lower()}%"
-            query = query.where(or_(func.lower(analyses.c.title).like(like), func.lower(analyses.c.source).like(like),
-                                    analyses.c.article_id.in_(select(analysis_actors.c.article_id).where(
-                                        func.lower(analysis_actors.c.name).like(like)))))
+            like = "%" + re.sub(r"([\\%_])", r"\\\1", search.lower()) + "%"
+            query = query.where(or_(
+                func.lower(analyses.c.title).like(like, escape="\\"),
+                func.lower(analyses.c.source).like(like, escape="\\"),
+                analyses.c.article_id.in_(select(analysis_actors.c.article_id).where(
+                    func.lower(analysis_actors.c.name).like(like, escape="\\")))))
         if source:
             query = query.where(analyses.c.source == source)
         if published_from:
@@ -236,7 +414,7 @@ class Store:
             query = query.where(analyses.c.article_id.in_(
                 select(analysis_actors.c.article_id).where(analysis_actors.c.name == actor)))
         query = query.order_by(analyses.c.created.desc(), analyses.c.article_id).limit(limit)
-        with self.engine.connect() as conn:
+        with self._errors("read"), self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             ids = [r["article_id"] for r in rows]
             by_id: dict[str, list[str]] = {i: [] for i in ids}
@@ -249,17 +427,59 @@ class Store:
         df["countries"] = [by_id.get(i, []) for i in df["article_id"]]
         return df
 
+    def facets(self) -> dict[str, list[str]]:
+        """Values to filter the Library by: sources, countries (ISO codes) and actor names, each sorted."""
+        with self._errors("read"), self.engine.connect() as conn:
+            sources = [r[0] for r in conn.execute(select(analyses.c.source).where(analyses.c.source.is_not(None))
+                                                  .distinct().order_by(analyses.c.source))]
+            countries = [r[0] for r in conn.execute(select(analysis_countries.c.iso3).distinct()
+                                                    .order_by(analysis_countries.c.iso3))]
+            actors = [r[0] for r in conn.execute(
+                select(analysis_actors.c.name).where(analysis_actors.c.kind != "media").group_by(
+                    analysis_actors.c.name).order_by(func.count().desc(), analysis_actors.c.name).limit(500))]
+        return {"sources": sources, "countries": countries, "actors": actors}
+
+    def stance_over_time(self, *, countries: list[str] | None = None) -> pd.DataFrame:
+        """Statements per country, stance and date across stored analyses (date: published, else saved).
+
+        Returns:
+            DataFrame: date (YYYY-MM-DD), iso3, stance, statements, articles.
+        """
+        day = func.coalesce(analyses.c.published, func.substr(analyses.c.created, 1, 10))
+        query = (select(day.label("date"), analysis_stances.c.iso3, analysis_stances.c.stance,
+                        func.sum(analysis_stances.c.statements).label("statements"),
+                        func.count(func.distinct(analyses.c.article_id)).label("articles"))
+                 .select_from(analyses.join(analysis_stances, analyses.c.article_id == analysis_stances.c.article_id))
+                 .group_by(day, analysis_stances.c.iso3, analysis_stances.c.stance)
+                 .order_by(day, analysis_stances.c.iso3))
+        if countries:
+            query = query.where(analysis_stances.c.iso3.in_(countries))
+        with self._errors("read"), self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        df = pd.DataFrame(rows, columns=["date", "iso3", "stance", "statements", "articles"])
+        return df.astype({"statements": "int64", "articles": "int64"})
+
     def count(self) -> int:
         """Number of stored analyses."""
-        with self.engine.connect() as conn:
+        with self._errors("read"), self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(analyses)).scalar() or 0)
+
+    def clear(self) -> None:
+        """Delete everything (tests and resets only)."""
+        with self.engine.begin() as conn:
+            for table in (*_SIDE_TABLES, corrections, analyses):
+                conn.execute(delete(table))
+
+    def dispose(self) -> None:
+        """Close the connection pool."""
+        self.engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     try:
-        cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA journal_mode=WAL")
     except Exception:
         pass
     finally:

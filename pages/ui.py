@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import streamlit as st
 
-from analysis.errors import AnalysisError
+from analysis.access import is_allowed
+from analysis.errors import AccessDeniedError, AnalysisError
 from analysis.pipeline import Analysis, analyze
 from analysis.settings import Settings, load_settings
 from analysis.store import Store, check_id, database_url
@@ -111,12 +112,40 @@ def run_analysis(text: str, *, title: str | None, source: str | None, published:
     return result
 
 
+def auth_enabled() -> bool:
+    """Sign-in is on when the secrets hold an `[auth]` section (OpenID Connect, see the README)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def require_sign_in() -> None:
+    """With sign-in on, stop every page (and every share link) until an allowed user has signed in."""
+    if not auth_enabled():
+        return
+    if not st.user.get("is_logged_in"):
+        st.title(APP_TITLE)
+        st.info("This Stance Atlas is shared by a team: sign in to see its analyses.")
+        st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
+        st.stop()
+    email = st.user.get("email")
+    if not is_allowed(email, settings().allowed_viewers):
+        st.title(APP_TITLE)
+        st.error(str(AccessDeniedError(f"{email or 'this account'} may not view this Stance Atlas; "
+                                       "ask its administrator to add you")))
+        st.button("Sign out", on_click=st.logout, key="sign_out_denied")
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Signed in as {email}")
+        st.button("Sign out", on_click=st.logout, key="sign_out")
+
+
 def user_email() -> str | None:
     """The signed-in user's e-mail, when sign-in is on."""
-    try:
-        return st.user.get("email") if st.user.get("is_logged_in") else None
-    except (AttributeError, KeyError):
+    if not auth_enabled():
         return None
+    return st.user.get("email") if st.user.get("is_logged_in") else None
 
 
 def share_url(article_id: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,39 @@ from analysis.settings import ROOT, shared_dir
 
 SAMPLES = ROOT / "data" / "samples"
 SAMPLE_SLUGS = sorted(p.stem for p in SAMPLES.glob("*.txt"))
+
+
+#: the PostgreSQL database the store tests use; `.ci/run` creates it on a server on loopback
+PG_URL = os.environ.get("STANCE_ATLAS_TEST_PG_URL",
+                        "postgresql+psycopg://stance:stance@127.0.0.1:5432/stance_atlas_test")
+
+
+def _postgres_reachable() -> str | None:
+    """None when the test database answers, else the reason."""
+    try:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return str(exc).splitlines()[0][:200]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request, tmp_path) -> str:
+    """The same store tests on both backends. PostgreSQL: a real server on loopback; in CI an unreachable server
+    fails the test, locally it is skipped with the reason."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    reason = _postgres_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL test server unreachable at {PG_URL}: {reason}")
+        pytest.skip(f"no PostgreSQL test server at {PG_URL} ({reason}); .ci/run starts one")
+    return PG_URL
 
 
 @pytest.fixture(scope="session")

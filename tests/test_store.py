@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import analyze
-from analysis.errors import AnalysisNotFoundError, InvalidAnalysisIdError, StoreUnavailableError
+from analysis.errors import AnalysisNotFoundError, CorrectionError, InvalidAnalysisIdError, StoreUnavailableError
 from analysis.schema import TABLES
 from analysis.store import Store, check_id
 
@@ -17,8 +17,12 @@ ARTICLE = ("Seoul summoned the Russian ambassador on Tuesday. “This is unaccep
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def store(backend_url) -> Store:
+    """A fresh store on each backend (conftest's `backend_url`: a SQLite file, and PostgreSQL on loopback)."""
+    opened = Store(backend_url)
+    opened.clear()
+    yield opened
+    opened.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +42,10 @@ def test_round_trip_keeps_every_table(store, two_analyses) -> None:
         pd.testing.assert_frame_equal(getattr(again, name), getattr(a, name))
 
 
-def test_saved_analyses_survive_a_restart(tmp_path, two_analyses) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    Store(url).save(two_analyses[0])
-    assert Store(url).load(two_analyses[0].article_id).article_id == two_analyses[0].article_id
+def test_saved_analyses_survive_a_restart(store, backend_url, two_analyses) -> None:
+    store.save(two_analyses[0])
+    store.dispose()
+    assert Store(backend_url).load(two_analyses[0].article_id).article_id == two_analyses[0].article_id
 
 
 def test_saving_twice_keeps_one_row(store, two_analyses) -> None:
@@ -65,7 +69,8 @@ def test_list_is_newest_first_and_filters(store, two_analyses) -> None:
 def test_search_text_is_a_parameter_not_sql(store, two_analyses) -> None:
     store.save(two_analyses[0])
     assert len(store.list(search="' OR 1=1 --")) == 0
-    assert len(store.list(search="%")) == 1  # a literal in a LIKE pattern, not an injection
+    assert len(store.list(search="%")) == 0  # a literal %, not a LIKE wildcard
+    assert len(store.list(search="seoul")) == 1
     assert store.count() == 1
 
 
@@ -88,13 +93,83 @@ def test_ids_are_normalised() -> None:
     assert check_id(" 0123456789ABCDEF ") == "0123456789abcdef"
 
 
-def test_a_read_only_store_gives_a_clear_error(tmp_path, two_analyses) -> None:
+def test_a_read_only_sqlite_store_gives_a_clear_error(tmp_path, two_analyses) -> None:
     path = tmp_path / "ro.sqlite"
     Store(f"sqlite:///{path}").save(two_analyses[0])
     read_only = Store(f"sqlite:///file:{path}?mode=ro&uri=true")  # read-only even for root
     assert read_only.load(two_analyses[0].article_id).article_id == two_analyses[0].article_id
     with pytest.raises(StoreUnavailableError, match="cannot write to the store"):
         read_only.save(two_analyses[1])
+
+
+def test_corrections_are_stored_with_who_and_applied_on_every_load(store, backend_url, two_analyses) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    actor = next(r for r in a.actors.to_dict(orient="records") if r["kind"] == "person")
+    fixed = store.correct(a.article_id, kind="country", actor_id=actor["actor_id"], value="JPN",
+                          made_by="analyst@example.org")
+    assert fixed.actors.set_index("actor_id").loc[actor["actor_id"], "country"] == "JPN"
+    again = Store(backend_url).load(a.article_id)
+    assert again.actors.set_index("actor_id").loc[actor["actor_id"], "country"] == "JPN"
+    assert "JPN" in set(again.countries["iso3"])
+    assert list(store.list(country="JPN")["article_id"]) == [a.article_id]
+    raw = store.load(a.article_id, corrected=False)
+    assert str(raw.actors.set_index("actor_id").loc[actor["actor_id"], "country"]) != "JPN"
+    log = store.corrections(a.article_id)
+    assert list(log["made_by"]) == ["analyst@example.org"] and list(log["value"]) == ["JPN"]
+
+
+def test_merging_two_actors(store, two_analyses) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    ids = dict(zip(a.actors["name"], a.actors["actor_id"], strict=True))
+    merged = store.correct(a.article_id, kind="merge", actor_id=ids["Russia"], value=ids["South Korea"],
+                           made_by="anonymous")
+    row = merged.actors.set_index("actor_id").loc[ids["South Korea"]]
+    assert "Russia" in row["aliases"] and ids["Russia"] not in set(merged.actors["actor_id"])
+    before = a.actors.set_index("actor_id")
+    assert row["mention_count"] == before.loc[ids["Russia"], "mention_count"] + before.loc[ids["South Korea"],
+                                                                                          "mention_count"]
+    assert set(merged.mentions["actor_id"]) == set(merged.actors["actor_id"])
+
+
+@pytest.mark.parametrize(("kind", "actor", "value", "message"), [
+    ("country", "person:nobody", "FRA", "no actor"), ("country", None, "ZZZ", "not an ISO"),
+    ("merge", None, None, "no actor"), ("rename", None, "x", "unknown correction")])
+def test_bad_corrections_are_refused(store, two_analyses, kind, actor, value, message) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    with pytest.raises(CorrectionError, match=message):
+        store.correct(a.article_id, kind=kind, actor_id=actor or a.actors["actor_id"].iloc[0], value=value,
+                      made_by="x")
+
+
+def test_stance_over_time_and_facets(store, two_analyses) -> None:
+    a, b = two_analyses
+    store.save(a)
+    store.save(b)
+    trend = store.stance_over_time()
+    assert set(trend.columns) == {"date", "iso3", "stance", "statements", "articles"}
+    assert set(trend["date"]) <= {"2024-06-20", "2024-07-01"}
+    assert trend["statements"].sum() == a.statements["speaker_country"].notna().sum() + \
+        b.statements["speaker_country"].notna().sum()
+    facets = store.facets()
+    assert facets["sources"] == ["Other", "Wire"] and "KOR" in facets["countries"]
+
+
+def test_migrates_a_version_1_store(tmp_path, two_analyses) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = Store(url)
+    old.save(two_analyses[0])
+    with old.engine.begin() as conn:  # make it look like a store written before version 2
+        conn.execute(text("DELETE FROM analysis_stances"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    old.dispose()
+    reopened = Store(url)
+    assert reopened.version() == 2
+    assert len(reopened.stance_over_time()) > 0
 
 
 def test_an_unopenable_store_gives_a_clear_error(tmp_path) -> None:

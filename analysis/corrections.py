@@ -1,0 +1,120 @@
+"""Analysts' corrections of an analysis: an actor's country fixed, two actors merged. No model runs again.
+
+A correction is a row (kind, actor_id, value, made_by, made_at) kept by the store; `apply_corrections` replays them
+in order on the stored tables: actors, mentions, statements (speaker, country, targets) and the countries table are
+rebuilt from what the models found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis.countries import involved_countries
+from analysis.errors import CorrectionError
+from analysis.gazetteer import load_gazetteer
+from analysis.pipeline import Analysis
+from analysis.schema import conform, is_missing
+
+KINDS = ("country", "merge")
+
+
+def check_correction(analysis: Analysis, *, kind: str, actor_id: str, value: str | None) -> None:
+    """Refuse a correction that cannot apply to this analysis.
+
+    Raises:
+        CorrectionError: unknown kind, actor, target actor or country code, or an actor merged into itself.
+    """
+    ids = set(analysis.actors["actor_id"])
+    if kind not in KINDS:
+        raise CorrectionError(f"unknown correction {kind!r}; use one of {', '.join(KINDS)}")
+    if actor_id not in ids:
+        raise CorrectionError(f"no actor {actor_id!r} in analysis {analysis.article_id}")
+    if kind == "country" and value is not None and value not in load_gazetteer().countries:
+        raise CorrectionError(f"{value!r} is not an ISO 3166 alpha-3 country code")
+    if kind == "merge":
+        if value not in ids:
+            raise CorrectionError(f"no actor {value!r} to merge into in analysis {analysis.article_id}")
+        if value == actor_id:
+            raise CorrectionError("an actor cannot be merged into itself")
+
+
+def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Analysis:
+    """Return the analysis with the corrections replayed in order (rows of the store's `corrections` table).
+
+    A correction whose actor no longer exists (merged away by an earlier one) is skipped.
+    """
+    actors = analysis.actors.copy()
+    mentions = analysis.mentions.copy()
+    statements = analysis.statements.copy()
+    for row in rows:
+        actor_id, value = row["actor_id"], row.get("value")
+        if actor_id not in set(actors["actor_id"]):
+            continue
+        if row["kind"] == "country":
+            where = actors["actor_id"] == actor_id
+            actors.loc[where, "country"] = value
+            actors.loc[where, "country_evidence"] = "correction" if value else None
+        elif row["kind"] == "merge" and value in set(actors["actor_id"]):
+            actors = _merge_actor_rows(actors, mentions, actor_id, value)
+            mentions.loc[mentions["actor_id"] == actor_id, "actor_id"] = value
+            statements.loc[statements["speaker_actor_id"] == actor_id, "speaker_actor_id"] = value
+    by_id = actors.set_index("actor_id")
+    names = by_id["name"].to_dict()
+    countries_of = {k: (v if isinstance(v, str) else None) for k, v in by_id["country"].to_dict().items()}
+    statements["speaker"] = [names.get(a) if isinstance(a, str) else None for a in statements["speaker_actor_id"]]
+    statements["speaker_country"] = [countries_of.get(a) if isinstance(a, str) else None
+                                     for a in statements["speaker_actor_id"]]
+    statements["targets"] = [_renamed(t, analysis.actors, names) for t in statements["targets"]]
+    countries = involved_countries(analysis.article, conform("actors", actors), conform("mentions", mentions))
+    if "sentiment" in analysis.countries.columns and "sentiment_score" in mentions.columns:
+        countries["sentiment"] = _country_sentiment(countries, mentions)
+    return dataclasses.replace(analysis, actors=conform("actors", actors), mentions=conform("mentions", mentions),
+                               statements=conform("statements", statements), countries=conform("countries", countries))
+
+
+def _merge_actor_rows(actors: pd.DataFrame, mentions: pd.DataFrame, source: str, target: str) -> pd.DataFrame:
+    src = actors[actors["actor_id"] == source].iloc[0]
+    idx = actors.index[actors["actor_id"] == target][0]
+    aliases = list(actors.at[idx, "aliases"])
+    for alias in [src["name"], *src["aliases"]]:
+        if alias != actors.at[idx, "name"] and alias not in aliases:
+            aliases.append(alias)
+    actors.at[idx, "aliases"] = aliases
+    actors.at[idx, "mention_count"] = int(actors.at[idx, "mention_count"]) + int(src["mention_count"])
+    actors.at[idx, "first_start"] = min(int(actors.at[idx, "first_start"]), int(src["first_start"]))
+    for col in ("country", "role"):
+        if is_missing(actors.at[idx, col]) and not is_missing(src[col]):
+            actors.at[idx, col] = src[col]
+    if "sentiment_mean" in actors.columns:
+        merged = mentions[mentions["actor_id"].isin([source, target])]
+        scores = merged["sentiment_score"].dropna() if "sentiment_score" in merged else pd.Series(dtype=float)
+        actors.at[idx, "sentiment_mean"] = round(float(scores.mean()), 4) if len(scores) else None
+        for label in ("negative", "neutral", "positive"):
+            col = f"sentiment_{label}"
+            if col in actors.columns:
+                actors.at[idx, col] = int((merged.get("sentiment") == label).sum()) if "sentiment" in merged else 0
+    return actors[actors["actor_id"] != source].reset_index(drop=True)
+
+
+def _renamed(targets: Any, before: pd.DataFrame, names: dict[str, str]) -> Any:
+    if not isinstance(targets, list):
+        return targets
+    old = dict(zip(before["name"], before["actor_id"], strict=True))
+    out: list[str] = []
+    for name in targets:
+        new = names.get(old.get(name, ""), name)
+        if new not in out:
+            out.append(new)
+    return out
+
+
+def _country_sentiment(countries: pd.DataFrame, mentions: pd.DataFrame) -> list[float | None]:
+    values = []
+    for ids in countries["actor_ids"]:
+        scores = mentions.loc[mentions["actor_id"].isin(ids), "sentiment_score"].dropna()
+        values.append(round(float(scores.mean()), 4) if len(scores) else None)
+    return values
