@@ -43,6 +43,14 @@ class InputFileNotFoundError(InputError):
     """A file named on the command line does not exist or cannot be read."""
 
 
+class InvalidJsonlError(InputError):
+    """A JSONL input line is not JSON, lacks a key or has a wrong value; the message names the line number."""
+
+
+class SpanError(InputError):
+    """A character span (start, end) is empty, blank or outside its text."""
+
+
 class ModelNotInstalledError(AnalysisError):
     """A model package is missing; the message names the pip command that installs it."""
 
