@@ -52,7 +52,7 @@ class SentimentConfig:
         markers: "tokens" inserts two learned marker embeddings around the target; "none" marks nothing.
         pair: also append the mention as a second segment ("text [SEP] mention [SEP]").
         pooling: "+"-joined pooled vectors fed to the head: cls, mean, target (mean over the marked span), start
-            (the opening marker).
+            (the opening marker), local (mean over the span and `extra["local_window"]` tokens either side).
         labels: output classes, in the head's order.
         bf16: run the encoder under bfloat16 autocast (as in training).
     """
@@ -201,6 +201,7 @@ def _build_net(encoder: Any, config: SentimentConfig) -> Any:
             self.dropout = nn.Dropout(float(config.extra.get("head_dropout", 0.1)))
             self.classifier = nn.Linear(hidden * len(self.pooling), len(config.labels))
             self.bf16 = config.bf16
+            self.local_window = int(config.extra.get("local_window", 8))
 
         def head_state(self) -> dict[str, Any]:
             return {
@@ -237,6 +238,14 @@ def _build_net(encoder: Any, config: SentimentConfig) -> Any:
                     pooled.append((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))
                 elif kind == "start":
                     pooled.append(hidden[torch.arange(hidden.shape[0]), batch["start_pos"]])
+                elif kind == "local":  # the target's neighbourhood (as in LCF): tokens within `local_window`
+                    pos = torch.arange(hidden.shape[1]).unsqueeze(0)
+                    t = batch["target_mask"]
+                    first = t.argmax(1, keepdim=True)
+                    last = t.shape[1] - 1 - t.flip(1).argmax(1, keepdim=True)
+                    near = (pos >= first - self.local_window) & (pos <= last + self.local_window)
+                    m = (near & batch["attention_mask"].bool()).unsqueeze(-1).float()
+                    pooled.append((hidden * m).sum(1) / m.sum(1).clamp(min=1.0))
                 else:
                     raise ValueError(f"unknown pooling {kind!r}")
             return self.classifier(self.dropout(torch.cat(pooled, dim=-1)))

@@ -67,6 +67,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--markers", choices=["tokens", "none"], default="tokens")
     p.add_argument("--pair", action="store_true", help="append the mention as a second segment")
     p.add_argument("--pooling", default="cls+target")
+    p.add_argument("--local-window", type=int, default=8, help="tokens either side of the target for `local`")
     p.add_argument("--head-dropout", type=float, default=0.1)
     p.add_argument("--class-weights", choices=["none", "balanced", "sqrt"], default="none")
     p.add_argument("--label-smoothing", type=float, default=0.0)
@@ -163,7 +164,7 @@ def _prepare(args: argparse.Namespace) -> _Data:
         pair=args.pair,
         pooling=args.pooling,
         bf16=not args.no_bf16,
-        extra={"head_dropout": args.head_dropout},
+        extra={"head_dropout": args.head_dropout, "local_window": args.local_window},
     )
     tokenizer = load_tokenizer()
     marker_ids = marker_init_ids(tokenizer)
