@@ -55,6 +55,10 @@ class GoldSetError(AnalysisError):
     """An evaluation's gold data is malformed or does not match the files it names."""
 
 
+class SpanError(InputError):
+    """A character span (start, end) is empty, blank or outside its text."""
+
+
 class ModelNotInstalledError(AnalysisError):
     """A model package is missing; the message names the pip command that installs it."""
 

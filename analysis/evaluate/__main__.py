@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 import sys
 
+from analysis.errors import AnalysisError
+
 COMMANDS = {
     "actors": "analysis.evaluate.actors",
     "statements": "analysis.evaluate.statements",
     "quotes": "analysis.evaluate.quotes",
+    "sentiment": "analysis.evaluate.sentiment",
 }
 
 
@@ -22,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0] not in COMMANDS:
         print(f"unknown evaluation {argv[0]!r}; {usage}", file=sys.stderr)
         return 2
-    return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+    try:
+        return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+    except AnalysisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
