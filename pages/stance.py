@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.charts import stance_bars
+from analysis.charts import sentiment_bars, stance_bars
 from analysis.views import stance_counts
 from pages import ui
 
@@ -35,7 +35,10 @@ st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
 ui.downloads(by_actor.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
 
 st.subheader("Sentiment per actor")
-if "sentiment_mean" in result.actors.columns:
+if "sentiment_mean" in result.actors.columns and result.actors["sentiment_mean"].notna().any():
+    st.plotly_chart(sentiment_bars(result.actors), width="stretch", key="bars_sentiment")
+    st.caption("How the article portrays each actor: mean of P(positive) - P(negative) over its mentions, from the "
+               "target-dependent sentiment model (MiniLM fine-tuned on NewsMTSC).")
     cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
                         "sentiment_positive") if c in result.actors.columns]
     st.dataframe(result.actors[cols].sort_values("sentiment_mean"), hide_index=True, width="stretch")
