@@ -17,6 +17,7 @@ from analysis.actors import detect_actors
 from analysis.article import Article, prepare_article
 from analysis.countries import involved_countries
 from analysis.nlp import load_spacy, spacy_model_name
+from analysis.profiles import stance_profiles
 from analysis.quotes import find_statements
 from analysis.schema import TABLES, conform, records
 from analysis.settings import Settings, load_settings
@@ -183,6 +184,8 @@ def analyze(
     statements = find_statements(article, actors, mentions)
     stage("scoring sentiment")
     actors, mentions, countries, statements = score_sentiment(article, actors, mentions, countries, statements)
+    actors, countries = stance_profiles(actors, countries, statements)
+    actors, countries = conform("actors", actors), conform("countries", countries)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return Analysis(article=article, actors=actors, mentions=mentions, countries=countries, statements=statements,
                     models=models, created=created)

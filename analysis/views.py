@@ -68,9 +68,14 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
     sentiment = _country_sentiment(analysis)
     for rec in analysis.countries.to_dict(orient="records"):
         mine = st[st["speaker_country"] == rec["iso3"]] if len(st) else st
-        counts = mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64")
-        label = dominant(counts)
-        main = mine[mine["stance"] == label] if len(mine) else mine
+        label = rec.get("dominant_stance")
+        if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
+            label = dominant(mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64"))
+        evidence = rec.get("stance_evidence_ids")
+        if isinstance(evidence, list) and evidence and len(mine):
+            main = mine[mine["statement_id"].isin(evidence[:1])]
+        else:
+            main = mine[mine["stance"] == label] if len(mine) else mine
         main_text = ""
         if len(main):
             first = main.iloc[0]
