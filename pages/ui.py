@@ -25,6 +25,24 @@ APP_TITLE = "Stance Atlas"
 _SESSION_KEY = "analysis"
 
 
+def _leave_pages_folder_mode() -> None:
+    """Make sure every run goes through `app.py` (its sign-in gate, page config and navigation).
+
+    Streamlit treats a folder named `pages/` beside the main script as old-style pages until some session has called
+    `st.navigation`: so the first visitor after a server start who opens a deep link (`/map?a=...`) would get
+    `pages/map.py` run on its own, without `app.py`'s sign-in gate. Every page imports this module first; if it
+    finds that mode on, it switches it off for the whole server and reruns, and the rerun goes through `app.py`.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_folder_mode()
+
+
 def settings() -> Settings:
     """Settings from the environment, overlaid with Streamlit secrets where they exist."""
     try:

@@ -85,6 +85,20 @@ def _settle(page) -> None:
     page.wait_for_timeout(1200)
 
 
+def test_a_deep_link_to_a_fresh_server_goes_through_the_app(server: str, browser) -> None:
+    # the first visit after the server starts is a share link to an inner page (this test runs first on its server):
+    # it must run app.py (navigation, sign-in gate), not pages/map.py alone as Streamlit's old `pages/` mode would
+    page = browser.new_page()
+    page.goto(server + "/map?a=0123456789abcdef", wait_until="domcontentloaded")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Analyze", exact=True).wait_for(timeout=60_000)
+    _settle(page)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Analyze" in nav and "Library" in nav
+    assert "ui" not in nav.split() and "app" not in nav.split()
+    assert "0123456789abcdef" in page.inner_text("body")  # the unknown id's message, on the Map page
+    page.close()
+
+
 def test_whole_loop_offline_with_screenshots(server: str, browser) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     requests: list[str] = []
@@ -144,6 +158,7 @@ def test_pasted_html_is_shown_as_text_not_run(server: str, browser) -> None:
     page.get_by_text("Share this analysis").wait_for(timeout=120_000)
     page.goto(page.url.replace("/?", "/quotes?"), wait_until="domcontentloaded")
     page.get_by_role("heading", name="Article").wait_for(timeout=60_000)
+    page.get_by_text("Tokyo agreed to the plan", exact=False).first.wait_for(timeout=60_000)  # the article is drawn
     page.wait_for_timeout(1500)
     assert not dialogs
     assert page.get_by_text("onerror=alert(1)", exact=False).count() >= 1  # shown as text
