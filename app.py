@@ -14,6 +14,7 @@ navigation = st.navigation([
     st.Page("pages/quotes.py", title="Quotes", icon=":material/format_quote:"),
     st.Page("pages/actors.py", title="Actors", icon=":material/groups:"),
     st.Page("pages/library.py", title="Library", icon=":material/library_books:"),
+    st.Page("pages/trends.py", title="Trends", icon=":material/timeline:"),
 ])
 preload_models()
 navigation.run()

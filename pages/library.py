@@ -1,24 +1,54 @@
-"""Library: stored analyses, newest first, to open or delete."""
+"""Library: stored analyses, newest first, searched and filtered by outlet, date, country and actor; open or delete."""
 
 import streamlit as st
 
 from analysis.errors import AnalysisError
+from analysis.trends import country_name
 from pages import ui
 
 st.title("Library")
 store = ui.store()
-search = st.text_input("Search titles, outlets and actors", key="lib_search")
-table = store.list(search=search or None)
-if not len(table):
-    st.info("No stored analyses yet." if not search else "No stored analysis matches.")
+total = store.count()
+if not total:
+    st.info("No stored analyses yet. Every article analysed on the Analyze page is stored here.")
+    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
-shown = table.drop(columns=["saved_by"]) if table["saved_by"].isna().all() else table
-st.dataframe(shown, hide_index=True, width="stretch",
+facets = store.facets()
+search = st.text_input("Search titles, outlets and actors", key="lib_search")
+f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 1.3, 1.3])
+source = f1.selectbox("Outlet", facets["sources"], index=None, placeholder="any outlet", key="lib_source")
+country = f2.selectbox("Country", facets["countries"], index=None, format_func=lambda c: f"{country_name(c)} ({c})",
+                       placeholder="any country", key="lib_country")
+actor = f3.selectbox("Actor", facets["actors"], index=None, placeholder="any actor", key="lib_actor")
+date_from = f4.date_input("Published from", value=None, key="lib_from", format="YYYY-MM-DD")
+date_to = f5.date_input("Published to", value=None, key="lib_to", format="YYYY-MM-DD")
+if date_from and date_to and date_from > date_to:
+    st.warning("The start date is after the end date: nothing can match.")
+
+dated = bool(date_from or date_to)
+table = store.list(search=search or None, source=source, country=country, actor=actor,
+                   published_from=date_from.isoformat() if date_from else None,
+                   published_to=date_to.isoformat() if date_to else None, limit=500)
+filtered = bool(search or source or country or actor or dated)
+if not len(table):
+    st.info("No stored analysis matches these filters." + (" Undated analyses never match a date range." if dated
+                                                           else ""))
+    st.stop()
+
+columns = ["title", "source", "published", "countries", "actor_count", "statement_count", "created", "article_id"]
+if ui.auth_enabled():
+    columns.insert(-1, "saved_by")
+st.dataframe(table[columns], hide_index=True, width="stretch", key="lib_table",
              column_config={"countries": st.column_config.ListColumn("countries"),
-                            "article_id": st.column_config.TextColumn("id"),
-                            "chars": st.column_config.NumberColumn("characters")})
-st.caption(f"{len(table)} stored analyses, newest first.")
+                            "source": "outlet",
+                            "actor_count": st.column_config.NumberColumn("actors"),
+                            "statement_count": st.column_config.NumberColumn("statements"),
+                            "created": "saved",
+                            "saved_by": "saved by",
+                            "article_id": st.column_config.TextColumn("id")})
+shown = f"{len(table)} of {total} stored analyses" if filtered else f"{len(table)} stored analyses"
+st.caption(f"{shown}, newest first." + (" Undated analyses are left out when a date range is set." if dated else ""))
 
 labels = {r["article_id"]: f"{r['title'] or 'Untitled'} · {r['published'] or r['created'][:10]} · {r['article_id']}"
           for r in table.to_dict(orient="records")}
