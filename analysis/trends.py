@@ -140,3 +140,11 @@ def country_name(iso3: str) -> str:
 
     country = load_gazetteer().countries.get(iso3)
     return country.name if country else iso3
+
+
+def analysis_label(record: dict) -> str:
+    """How a stored analysis is named in pickers: title · publication date (or "undated") · id."""
+    title = record.get("title") if isinstance(record.get("title"), str) and record.get("title") else "Untitled"
+    published = record.get("published")
+    date = published if isinstance(published, str) and published else "undated"
+    return f"{title} · {date} · {record['article_id']}"

@@ -186,7 +186,7 @@ def share_url(article_id: str) -> str:
 def no_analysis_yet() -> None:
     """Say there is nothing to show yet and point to the Analyze page."""
     st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
 
 
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:

@@ -6,6 +6,7 @@ from analysis.charts import stance_bars, stance_trend_chart
 from analysis.trends import (
     MIN_ANALYSES,
     PERIODS,
+    analysis_label,
     compare_actors,
     compare_countries,
     countries_by_statements,
@@ -15,7 +16,7 @@ from analysis.trends import (
     summary,
 )
 from analysis.views import top_statements
-from pages import ui
+from app_pages import ui
 
 st.title("Trends")
 store = ui.store()
@@ -24,7 +25,7 @@ if total < MIN_ANALYSES:
     st.info(f"Trends need at least {MIN_ANALYSES} stored analyses; this Stance Atlas has {total}. Analyse more "
             "articles on the Analyze page (each one is stored), or load a folder of articles with "
             "`python -m analysis batch DIR`.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
 over_time_tab, compare_tab = st.tabs(["Stance over time", "Compare two analyses"])
@@ -70,8 +71,7 @@ with over_time_tab:
 
 with compare_tab:
     table = store.list(limit=500)
-    labels = {r["article_id"]: f"{r['title'] or 'Untitled'} · {r['published'] or 'undated'} · {r['article_id']}"
-              for r in table.to_dict(orient="records")}
+    labels = {r["article_id"]: analysis_label(r) for r in table.to_dict(orient="records")}
     ids = list(labels)
     c1, c2 = st.columns(2)
     first = c1.selectbox("First analysis", ids, index=0, format_func=labels.get, key="tr_first")

@@ -3,15 +3,15 @@
 import streamlit as st
 
 from analysis.errors import AnalysisError
-from analysis.trends import country_name
-from pages import ui
+from analysis.trends import analysis_label, country_name
+from app_pages import ui
 
 st.title("Library")
 store = ui.store()
 total = store.count()
 if not total:
     st.info("No stored analyses yet. Every article analysed on the Analyze page is stored here.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
 facets = store.facets()
@@ -50,12 +50,11 @@ st.dataframe(table[columns], hide_index=True, width="stretch", key="lib_table",
 shown = f"{len(table)} of {total} stored analyses" if filtered else f"{len(table)} stored analyses"
 st.caption(f"{shown}, newest first." + (" Undated analyses are left out when a date range is set." if dated else ""))
 
-labels = {r["article_id"]: f"{r['title'] or 'Untitled'} · {r['published'] or r['created'][:10]} · {r['article_id']}"
-          for r in table.to_dict(orient="records")}
+labels = {r["article_id"]: analysis_label(r) for r in table.to_dict(orient="records")}
 chosen = st.selectbox("Analysis", list(labels), format_func=labels.get, key="lib_choice")
 c1, c2, _ = st.columns([1, 1, 5])
 if c1.button("Open", type="primary", key="lib_open", icon=":material/open_in_new:"):
-    st.switch_page("pages/analyze.py", query_params={"a": chosen})
+    st.switch_page("app_pages/analyze.py", query_params={"a": chosen})
 if c2.button("Delete", key="lib_delete", icon=":material/delete:"):
     try:
         store.delete(chosen)

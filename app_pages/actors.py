@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis.corrections import correction_log, country_choices
 from analysis.errors import AnalysisError
-from pages import ui
+from app_pages import ui
 
 st.title("Actors")
 result = ui.current_analysis()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis.charts import stance_bars
 from analysis.views import stance_counts
-from pages import ui
+from app_pages import ui
 
 st.title("Stance")
 result = ui.current_analysis()
