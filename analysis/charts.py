@@ -153,7 +153,7 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
             if not len(part):
                 continue
             fig.add_trace(go.Bar(
-                x=part["period"], y=part["value"], name=stance, marker_color=STANCE_COLORS[stance],
+                x=part["period"].tolist(), y=part["value"].tolist(), name=stance, marker_color=STANCE_COLORS[stance],
                 legendgroup=stance, showlegend=False,
                 hovertemplate=f"{html.escape(names.get(iso3, iso3))} · %{{x}}<br>{stance}: "
                               + ("%{y:.0%}" if share else "%{y} statements") + "<extra></extra>",
