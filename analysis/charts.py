@@ -144,8 +144,9 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
     """
     countries = list(dict.fromkeys(trend["iso3"]))
     periods = sorted(set(trend["period"]))
-    fig = make_subplots(rows=max(1, len(countries)), cols=1, shared_xaxes=True, vertical_spacing=0.09 if
-                        len(countries) <= 3 else 0.05, subplot_titles=[names.get(c, c) for c in countries] or None)
+    fig = make_subplots(rows=max(1, len(countries)), cols=1, shared_xaxes=True,
+                        vertical_spacing=min(0.12, 0.45 / max(1, len(countries))),
+                        subplot_titles=[names.get(c, c) for c in countries] or None)
     for row, iso3 in enumerate(countries, start=1):
         mine = trend[trend["iso3"] == iso3]
         for stance in STANCE_ORDER:
@@ -162,12 +163,16 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
         if stance in set(trend["stance"]):
             fig.add_trace(go.Bar(x=[None], y=[None], name=stance, marker_color=STANCE_COLORS[stance],
                                  legendgroup=stance, showlegend=True, hoverinfo="skip"), row=1, col=1)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods, showticklabels=True)
     fig.update_yaxes(tickformat=".0%" if share else None, rangemode="tozero", title_text="")
-    fig.update_layout(barmode="stack", height=120 + 190 * max(1, len(countries)), bargap=0.35,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0 + 40 / (120 + 190 * max(
-                          1, len(countries))), "x": 0, "traceorder": "normal"})
+    if not share:  # whole statements: no 0.5 ticks on small counts
+        for row, iso3 in enumerate(countries, start=1):
+            most = trend[trend["iso3"] == iso3].groupby("period")["value"].sum().max()
+            fig.update_yaxes(dtick=1 if most <= 6 else None, row=row, col=1)
+    height = 130 + 200 * max(1, len(countries))
+    fig.update_layout(barmode="stack", height=height, bargap=0.35, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0 + 36 / height, "x": 0,
+                              "traceorder": "normal"})
     return fig
 
 

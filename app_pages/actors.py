@@ -51,6 +51,8 @@ def _save(kind: str, actor_id: str | None, value: str | None) -> None:
         st.error(str(exc))
         return
     ui.corrected(fixed)
+    for key in ("fix_actor", "fix_country_value", "merge_source", "merge_target"):  # empty forms after a save
+        st.session_state.pop(key, None)
     st.session_state["a_done"] = (f"{names[actor_id]}: country set to {countries.get(value, 'none')}."
                                   if kind == "country" else f"{names[actor_id]} merged into {names[value]}.")
     st.rerun()
