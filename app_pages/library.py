@@ -61,9 +61,6 @@ if c2.button("Delete", key="lib_delete", icon=":material/delete:"):
     except AnalysisError as exc:
         st.error(str(exc))
     else:
-        held = st.session_state.get("analysis")
-        if held is not None and held.article_id == chosen:
-            del st.session_state["analysis"]
-            st.query_params.clear()
+        ui.forget(chosen)
         st.toast("Deleted.")
         st.rerun()

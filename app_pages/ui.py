@@ -87,6 +87,15 @@ def corrected(analysis: Analysis) -> None:
     st.session_state[_SESSION_KEY] = analysis
 
 
+def forget(article_id: str) -> None:
+    """After a deletion: drop cached copies and, if it is the current analysis, stop showing it."""
+    _load.clear()
+    held = st.session_state.get(_SESSION_KEY)
+    if held is not None and held.article_id == article_id:
+        del st.session_state[_SESSION_KEY]
+        st.query_params.clear()
+
+
 def made_by() -> str:
     """Who a correction is recorded as made by: the signed-in e-mail, or "local" when sign-in is off."""
     return user_email() or "local"

@@ -320,3 +320,16 @@ def test_merging_two_actors_on_the_actors_page(stored, monkeypatch) -> None:
     assert names[source] not in set(speakers)
     assert int((speakers == names[target]).sum()) == int(manila.statements["speaker_actor_id"].isin(
         [source, target]).sum())
+
+
+def test_a_deleted_analysis_no_longer_opens_from_its_share_link(stored) -> None:
+    gone = stored[1]
+    viewer = _app(a=gone.article_id)  # cached by the server for every session
+    assert not viewer.error
+    at = _app()
+    at.switch_page("app_pages/library.py").run()
+    at.selectbox(key="lib_choice").set_value(gone.article_id).run()
+    at.button(key="lib_delete").click().run()
+    assert gone.article_id not in _ids(at)
+    later = _app(a=gone.article_id)
+    assert any("no analysis with id" in e.value for e in later.error)
