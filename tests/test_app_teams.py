@@ -333,3 +333,20 @@ def test_a_deleted_analysis_no_longer_opens_from_its_share_link(stored) -> None:
     assert gone.article_id not in _ids(at)
     later = _app(a=gone.article_id)
     assert any("no analysis with id" in e.value for e in later.error)
+
+
+def test_analysing_a_corrected_article_again_keeps_the_corrections(stored) -> None:
+    manila = _by_title(stored, "Manila")
+    person = next(a for a in manila.statements["speaker_actor_id"].dropna() if a.startswith("person:"))
+    Store.from_settings(load_settings()).correct(manila.article_id, kind="country", actor_id=person, value="VNM",
+                                                 made_by="local")
+    at = _app()
+    at.text_area(key="pasted").input(manila.article.text)
+    for label, value in (("Title", manila.article.title), ("Outlet", manila.article.source),
+                         ("Date", manila.article.published)):
+        next(t for t in at.text_input if t.label.startswith(label)).input(value)
+    next(b for b in at.button if b.label == "Analyze").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["a"] == manila.article_id
+    at.switch_page("app_pages/actors.py").run()
+    assert at.dataframe[0].value.set_index("actor_id").loc[person, "country"] == "VNM"
