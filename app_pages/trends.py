@@ -87,9 +87,9 @@ with compare_tab:
     for side, analysis, letter in ((sides[0], a, "A"), (sides[1], b, "B")):
         with side:
             facts = summary(analysis)
-            title = str(facts["title"])
-            st.subheader(f"{letter}: {title if len(title) <= 36 else title[:35].rstrip() + '…'}",
-                         help=title if len(title) > 36 else None)
+            st.subheader(f"Analysis {letter}")
+            with st.container(height=64, border=False):  # same height on both sides, so the figures line up
+                st.markdown(f"**{ui.plain(str(facts['title']))}**")
             st.caption(" · ".join(str(x) for x in (facts["source"], facts["published"] or "undated",
                                                    f"id {analysis.article_id}") if x))
             m = st.columns(4)

@@ -7,6 +7,7 @@ This is the only module of the dashboard that caches: `st.cache_resource` for mo
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -190,6 +191,11 @@ def share_url(article_id: str) -> str:
         parts = urlsplit(base)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, f"a={article_id}", ""))
     return f"?a={article_id}"
+
+
+def plain(text: str) -> str:
+    """Text from an article (a title, a name) escaped for st.markdown: shown as written, never as links or markup."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", text)
 
 
 def no_analysis_yet() -> None:
