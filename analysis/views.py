@@ -56,6 +56,29 @@ def dominant(counts: pd.Series) -> str:
     return next(label for label in LABELS if counts.get(label, 0) == best)
 
 
+def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
+    """Actors, then countries, that have statements: dominant stance, count, one column per stance share, evidence.
+
+    Returns:
+        DataFrame: who, kind (an actor's kind, or 'country (all its actors)'), dominant, statements, one column per
+        label of `STANCE_ORDER` (shares in [0, 1]), evidence (statement ids).
+    """
+    rows = []
+    for table, kind_of in ((analysis.actors, lambda r: r["kind"]),
+                           (analysis.countries, lambda r: "country (all its actors)")):
+        if "dominant_stance" not in table.columns:
+            continue
+        for rec in table.to_dict(orient="records"):
+            if is_missing(rec["dominant_stance"]):
+                continue
+            dist = rec["stance_distribution"] if isinstance(rec["stance_distribution"], dict) else {}
+            rows.append({"who": rec["name"], "kind": kind_of(rec), "dominant": rec["dominant_stance"],
+                         "statements": int(rec["statement_count"]),
+                         **{label: float(dist.get(label, 0.0)) for label in STANCE_ORDER},
+                         "evidence": list(rec["stance_evidence_ids"])})
+    return pd.DataFrame(rows, columns=["who", "kind", "dominant", "statements", *STANCE_ORDER, "evidence"])
+
+
 def country_view(analysis: Analysis) -> pd.DataFrame:
     """One row per country involved, for the map.
 
@@ -68,9 +91,14 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
     sentiment = _country_sentiment(analysis)
     for rec in analysis.countries.to_dict(orient="records"):
         mine = st[st["speaker_country"] == rec["iso3"]] if len(st) else st
-        counts = mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64")
-        label = dominant(counts)
-        main = mine[mine["stance"] == label] if len(mine) else mine
+        label = rec.get("dominant_stance")
+        if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
+            label = dominant(mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64"))
+        evidence = rec.get("stance_evidence_ids")
+        if isinstance(evidence, list) and evidence and len(mine):
+            main = mine[mine["statement_id"].isin(evidence[:1])]
+        else:
+            main = mine[mine["stance"] == label] if len(mine) else mine
         main_text = ""
         if len(main):
             first = main.iloc[0]

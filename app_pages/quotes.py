@@ -22,17 +22,18 @@ search = st.text_input("Search the statements", key="q_search")
 shown = filter_statements(statements, actors=actors, countries=countries, stances=stances, kinds=kinds,
                           search=search)
 
-columns = [c for c in ("speaker", "speaker_country", "kind", "cue_text", "content_text", "stance", "sentiment",
-                       "outlet") if c in shown.columns]
+columns = [c for c in ("statement_id", "speaker", "speaker_country", "kind", "cue_text", "content_text", "stance",
+                       "sentiment", "outlet") if c in shown.columns]
 st.dataframe(ui.styled(shown[columns]), hide_index=True, width="stretch", key="q_table",
              column_config={"content_text": st.column_config.TextColumn("content", width="large"),
-                            "cue_text": "cue", "speaker_country": "country"})
+                            "cue_text": "cue", "speaker_country": "country",
+                            "statement_id": st.column_config.NumberColumn("id", width="small")})
 st.caption(f"{len(shown)} of {len(statements)} statements.")
 ui.downloads(shown, f"statements-{result.article_id}", key="statements")
 
 st.subheader("Article")
-labels = {int(i): f"{r['speaker'] if isinstance(r['speaker'], str) else '(no speaker)'} · {r['stance']} · "
-                  f"{str(r['content_text'])[:90]}" for i, r in shown.iterrows()}
+labels = {int(i): f"#{r['statement_id']} · {r['speaker'] if isinstance(r['speaker'], str) else '(no speaker)'} · "
+                  f"{r['stance']} · {str(r['content_text'])[:90]}" for i, r in shown.iterrows()}
 chosen = st.selectbox("Highlight a statement", [None, *labels], key="q_highlight",
                       format_func=lambda i: "(none)" if i is None else labels[i])
 parts = statement_parts(shown.loc[chosen].to_dict()) if chosen is not None else []

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analysis.charts import stance_bars
-from analysis.views import stance_counts
+from analysis.charts import sentiment_bars, stance_bars
+from analysis.views import STANCE_ORDER, stance_counts, stance_profile_table
 from app_pages import ui
 
 st.title("Stance")
@@ -34,8 +34,24 @@ st.subheader("Actor × stance")
 st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
 ui.downloads(by_actor.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
 
+st.subheader("Stance profiles")
+profiles = stance_profile_table(result)
+if len(profiles):
+    st.dataframe(profiles, hide_index=True, width="stretch",
+                 column_config={"evidence": st.column_config.ListColumn("evidence (statement ids)"),
+                                **{label: st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0,
+                                                                          format="percent")
+                                   for label in STANCE_ORDER}})
+    st.caption("Per actor and per country: the share of each stance over its statements (model probabilities where "
+               "the model ran), the dominant stance, and the statements that are its evidence (ids as on the Quotes "
+               "page).")
+    ui.downloads(profiles, f"stance-profiles-{result.article_id}", key="stance_profiles")
+
 st.subheader("Sentiment per actor")
-if "sentiment_mean" in result.actors.columns:
+if "sentiment_mean" in result.actors.columns and result.actors["sentiment_mean"].notna().any():
+    st.plotly_chart(sentiment_bars(result.actors), width="stretch", key="bars_sentiment")
+    st.caption("How the article portrays each actor: mean of P(positive) - P(negative) over its mentions, from the "
+               "target-dependent sentiment model (MiniLM fine-tuned on NewsMTSC).")
     cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
                         "sentiment_positive") if c in result.actors.columns]
     st.dataframe(result.actors[cols].sort_values("sentiment_mean"), hide_index=True, width="stretch")

@@ -74,7 +74,9 @@ def test_every_page_shows_the_analysis_after_analysing(store_dir, seed_text) -> 
     countries = at.dataframe[0].value
     assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["iso3"])
     at.switch_page("app_pages/stance.py").run()
-    assert not at.exception and len(at.get("plotly_chart")) == 2
+    assert not at.exception and len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
+    profiles = at.dataframe[1].value
+    assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
     at.switch_page("app_pages/quotes.py").run()
     assert not at.exception
     assert "Matthew Miller" in set(at.dataframe[0].value["speaker"])

@@ -1,0 +1,262 @@
+"""Many articles into the store: `python -m analysis batch DIR`, in parallel on Dask distributed.
+
+A folder's `.txt`, `.html`/`.htm` and `.jsonl` files (searched recursively) are read, checked and given their article
+ids here; those already in the store are skipped (so an interrupted batch resumes where it stopped); the rest are
+analysed by Dask workers, each a process that loads the models once (a worker plugin) and analyses one article per
+task; finished analyses come back and are saved as they arrive, under a progress bar.
+
+Where the metadata comes from: a `.jsonl` line is `{"text": str, "title"?: str, "source"?: str, "published"?:
+"YYYY-MM-DD", "id"?: str}` (one article per line; `id` only names the line in messages); an HTML file's `<title>`
+is its title; otherwise the file name (without extension, `_` and `-` as spaces) is the title. `--source` gives an
+outlet to articles that name none.
+
+By default the cluster is local (`--workers` processes, one thread each); `--scheduler ADDRESS` sends the work to a
+team's running Dask scheduler instead (its workers need this package and its models installed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from analysis.article import decode_bytes, prepare_article
+from analysis.errors import InputError, InputFileNotFoundError
+from analysis.settings import Settings, load_settings
+
+SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One article to analyse: where it comes from (file, or file:line) and what `analyze` needs."""
+
+    origin: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: ids analysed and skipped, failures with their messages, and timings."""
+
+    analysed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    startup_seconds: float = 0.0
+    workers: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Articles analysed per second, from the cluster being ready to the last result."""
+        busy = self.seconds - self.startup_seconds
+        return len(self.analysed) / busy if busy > 0 and self.analysed else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {"analysed": len(self.analysed), "skipped": len(self.skipped), "failed": len(self.failed),
+                "failures": [{"origin": o, "error": e} for o, e in self.failed], "workers": self.workers,
+                "seconds": round(self.seconds, 2), "startup_seconds": round(self.startup_seconds, 2),
+                "articles_per_second": round(self.rate, 2)}
+
+
+def _title_from_name(path: Path) -> str:
+    return " ".join(path.stem.replace("_", " ").replace("-", " ").split())
+
+
+def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchItem], list[tuple[str, str]]]:
+    """Read every article in a folder (recursively), in file-name order.
+
+    Returns:
+        The articles, and the files or lines that could not be read, with the reason.
+
+    Raises:
+        InputFileNotFoundError: the folder does not exist or holds no article files.
+    """
+    if not folder.is_dir():
+        raise InputFileNotFoundError(f"no such folder: {folder}")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    if not files:
+        raise InputFileNotFoundError(f"{folder} holds no .txt, .html or .jsonl files")
+    items: list[BatchItem] = []
+    bad: list[tuple[str, str]] = []
+    for path in files:
+        name = str(path.relative_to(folder))
+        try:
+            text = decode_bytes(path.read_bytes(), name=name)
+        except (InputError, OSError) as exc:
+            bad.append((name, str(exc)))
+            continue
+        if path.suffix.lower() != ".jsonl":
+            html = path.suffix.lower() in (".html", ".htm")
+            items.append(BatchItem(name, text, None if html else _title_from_name(path), source))
+            continue
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                bad.append((f"{name}:{n}", f"not JSON ({exc.msg} at column {exc.colno})"))
+                continue
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                bad.append((f"{name}:{n}", 'not a JSON object with a "text" string'))
+                continue
+            meta = {k: rec.get(k) if isinstance(rec.get(k), str) else None for k in ("title", "source", "published")}
+            origin = f"{name}:{n}" + (f" ({rec['id']})" if isinstance(rec.get("id"), str) else "")
+            items.append(BatchItem(origin, rec["text"], meta["title"], meta["source"] or source, meta["published"]))
+    return items, bad
+
+
+def plan(items: list[BatchItem], settings: Settings) -> tuple[list[tuple[str, BatchItem]], list[tuple[str, str]]]:
+    """Check each article and compute its id without running any model.
+
+    Returns:
+        (id, item) for every valid article (duplicates once), and (origin, message) for every invalid one.
+    """
+    from analysis.pipeline import model_versions, settings_fingerprint
+
+    fingerprint = settings_fingerprint(model_versions())
+    planned: dict[str, BatchItem] = {}
+    bad: list[tuple[str, str]] = []
+    for item in items:
+        try:
+            art = prepare_article(item.text, title=item.title, source=item.source, published=item.published,
+                                  max_chars=settings.max_chars, fingerprint=fingerprint)
+        except InputError as exc:
+            bad.append((item.origin, str(exc)))
+            continue
+        planned.setdefault(art.article_id, item)
+    return list(planned.items()), bad
+
+
+def _load_models_on_worker() -> None:
+    from analysis.pipeline import load_models
+
+    load_models()
+
+
+try:  # the plugin class needs distributed; importing this module must not
+    from distributed import WorkerPlugin
+
+    class LoadModels(WorkerPlugin):
+        """Load the models once when a worker starts, so its first task is not the slow one."""
+
+        name = "stance-atlas-models"
+
+        def setup(self, worker: Any) -> None:
+            _load_models_on_worker()
+except ImportError:  # pragma: no cover - distributed is in requirements.txt
+    LoadModels = None  # type: ignore[assignment,misc]
+
+
+def analyse_item(item: BatchItem) -> dict[str, Any]:
+    """Analyse one article on a worker; return the analysis as data, or the input error's message."""
+    from analysis.pipeline import analyze
+
+    try:
+        result = analyze(item.text, title=item.title, source=item.source, published=item.published)
+    except InputError as exc:
+        return {"error": str(exc)}
+    return {"analysis": result.to_dict()}
+
+
+def _client(scheduler: str | None, workers: int) -> Any:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler, timeout="20s")
+    # workers inherit the environment: one torch thread each, so N workers use N cores without oversubscription
+    os.environ.setdefault("STANCE_ATLAS_TORCH_THREADS", "1")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return Client(cluster)
+
+
+def run_batch(folder: Path, *, workers: int = 2, scheduler: str | None = None, source: str | None = None,
+              settings: Settings | None = None, progress: bool = True, err: TextIO | None = None) -> BatchReport:
+    """Analyse a folder of articles into the store; skip those already stored.
+
+    Args:
+        folder: the folder to read (recursively).
+        workers: worker processes of the local cluster (ignored with `scheduler`).
+        scheduler: address of a running Dask scheduler, e.g. `tcp://10.0.0.5:8786`.
+        source: outlet for articles that name none.
+        settings: store location and limits (default: `load_settings()`).
+        progress: show a progress bar on `err`.
+        err: where progress and per-article failures go (default: standard error).
+
+    Returns:
+        The `BatchReport`.
+
+    Raises:
+        InputFileNotFoundError: no such folder, or no article files in it.
+        StoreUnavailableError: the store cannot be opened or written.
+    """
+    from tqdm import tqdm
+
+    from analysis.pipeline import Analysis
+    from analysis.store import Store
+
+    err = err or sys.stderr
+    settings = settings or load_settings()
+    began = time.perf_counter()
+    report = BatchReport()
+    items, unreadable = read_folder(folder, source=source)
+    planned, invalid = plan(items, settings)
+    report.failed.extend(unreadable + invalid)
+    store = Store.from_settings(settings)
+    try:
+        stored = store.existing([aid for aid, _ in planned])
+        report.skipped = [aid for aid, _ in planned if aid in stored]
+        todo = [(aid, item) for aid, item in planned if aid not in stored]
+        if todo:
+            _run(todo, store, report, workers=workers, scheduler=scheduler, progress=progress, err=err,
+                 began=began, analysis_cls=Analysis, bar=tqdm)
+    finally:
+        store.dispose()
+    report.seconds = time.perf_counter() - began
+    for origin, message in report.failed:
+        err.write(f"skipped {origin}: {message}\n")
+    return report
+
+
+def _run(todo: list[tuple[str, BatchItem]], store: Any, report: BatchReport, *, workers: int, scheduler: str | None,
+         progress: bool, err: TextIO, began: float, analysis_cls: Any, bar: Any) -> None:
+    from distributed import as_completed
+
+    with _client(scheduler, workers) as client:
+        client.register_plugin(LoadModels())
+        client.wait_for_workers(1, timeout=120)
+        report.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        report.startup_seconds = time.perf_counter() - began
+        futures = {client.submit(analyse_item, item, key=f"analyse-{aid}", pure=False): (aid, item)
+                   for aid, item in todo}
+        with bar(total=len(futures), unit="article", file=err, disable=not progress, desc="analysing") as pbar:
+            for future in as_completed(futures):
+                aid, item = futures.pop(future)
+                result = future.result()  # a model error on the worker propagates: every task would fail alike
+                if "error" in result:
+                    report.failed.append((item.origin, result["error"]))
+                else:
+                    store.save(analysis_cls.from_dict(result["analysis"]))
+                    report.analysed.append(aid)
+                pbar.update(1)
+
+
+def iter_report_lines(report: BatchReport) -> Iterator[str]:
+    """The closing summary of a batch, line by line."""
+    yield (f"analysed {len(report.analysed)}, skipped {len(report.skipped)} already stored, "
+           f"failed {len(report.failed)}")
+    if report.analysed:
+        yield (f"{report.rate:.1f} articles/s on {report.workers} worker(s) after {report.startup_seconds:.1f} s "
+               f"of start-up (models loaded once per worker); {report.seconds:.1f} s in all")

@@ -1,0 +1,55 @@
+"""Stance profiles per actor and per country: distribution, dominant stance, evidence."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.profiles import STANCE_LABELS, dominant_label, profile
+
+
+def _st(i: int, stance: str, scores: dict | None = None) -> dict:
+    return {"statement_id": i, "stance": stance, "stance_scores": scores}
+
+
+def test_votes_give_shares_and_the_majority_dominates() -> None:
+    n, dist, label, evidence = profile([_st(0, "concerned"), _st(1, "neutral"), _st(2, "concerned")])
+    assert n == 3 and label == "concerned" and evidence == [0, 2]
+    assert dist is not None and set(dist) == set(STANCE_LABELS)
+    assert abs(dist["concerned"] - 2 / 3) < 1e-3 and abs(sum(dist.values()) - 1) < 1e-3
+
+
+def test_ties_go_to_the_more_specific_label() -> None:
+    assert dominant_label({"neutral": 0.5, "supportive": 0.5}) == "supportive"
+    assert dominant_label({"threatening": 1, "protesting": 1}) == "protesting"
+    assert dominant_label(dict.fromkeys(STANCE_LABELS, 0.0)) is None
+
+
+def test_model_probabilities_weigh_and_order_the_evidence() -> None:
+    sure = dict.fromkeys(STANCE_LABELS, 0.0) | {"outraged": 0.9, "neutral": 0.1}
+    unsure = dict.fromkeys(STANCE_LABELS, 0.0) | {"outraged": 0.4, "concerned": 0.35, "neutral": 0.25}
+    _, dist, label, evidence = profile([_st(4, "outraged", unsure), _st(7, "outraged", sure)])
+    assert label == "outraged" and evidence == [7, 4]
+    assert abs(dist["outraged"] - 0.65) < 1e-3 and abs(dist["concerned"] - 0.175) < 1e-3
+
+
+def test_no_statements_no_profile() -> None:
+    assert profile([]) == (0, None, None, [])
+
+
+def test_seed_profiles_agree_with_the_statements(seed_analysis) -> None:
+    st = seed_analysis.statements.set_index("statement_id")
+    for table, key in ((seed_analysis.actors, "speaker_actor_id"), (seed_analysis.countries, "speaker_country")):
+        ident = "actor_id" if key == "speaker_actor_id" else "iso3"
+        for rec in table.to_dict(orient="records"):
+            own = st[st[key] == rec[ident]]
+            assert rec["statement_count"] == len(own)
+            if not len(own):
+                assert pd.isna(rec["dominant_stance"]) and rec["stance_evidence_ids"] == []
+                continue
+            assert rec["dominant_stance"] in STANCE_LABELS
+            assert rec["stance_evidence_ids"], rec
+            assert set(rec["stance_evidence_ids"]) <= set(own.index)
+            assert (own.loc[rec["stance_evidence_ids"], "stance"] == rec["dominant_stance"]).all()
+    actors = seed_analysis.actors.set_index("name")
+    assert actors.loc["Georgy Zinoviev", "dominant_stance"] == "outraged"
+    assert actors.loc["Matthew Miller", "dominant_stance"] == "concerned"
