@@ -41,47 +41,51 @@ def _actor_label(actor_id: str) -> str:
     return f"{row['name']} ({row['kind']}, {country})"
 
 
-def _save(kind: str, actor_id: str | None, value: str | None) -> None:
-    if actor_id is None:
-        st.error("Pick an actor.")
+_FORMS = {"country": ("fix_actor", "fix_country_value"), "merge": ("merge_source", "merge_target")}
+
+
+def _save(kind: str, article_id: str, names: dict[str, str], countries: dict[str, str]) -> None:
+    """Record the form's correction (a callback: it runs before the page draws, so the page shows the result and the
+    form can be emptied)."""
+    actor_key, value_key = _FORMS[kind]
+    actor_id, value = st.session_state.get(actor_key), st.session_state.get(value_key)
+    if actor_id is None or (kind == "merge" and value is None):
+        st.session_state["a_error"] = "Pick an actor." if actor_id is None else "Pick the actor to merge into."
         return
     try:
-        fixed = store.correct(result.article_id, kind=kind, actor_id=actor_id, value=value, made_by=ui.made_by())
+        fixed = ui.store().correct(article_id, kind=kind, actor_id=actor_id, value=value, made_by=ui.made_by())
     except AnalysisError as exc:
-        st.error(str(exc))
+        st.session_state["a_error"] = str(exc)
         return
     ui.corrected(fixed)
-    for key in ("fix_actor", "fix_country_value", "merge_source", "merge_target"):  # empty forms after a save
-        st.session_state.pop(key, None)
+    for key in _FORMS[kind]:  # an empty form after a save; an error keeps the picks
+        st.session_state[key] = None
     st.session_state["a_done"] = (f"{names[actor_id]}: country set to {countries.get(value, 'none')}."
                                   if kind == "country" else f"{names[actor_id]} merged into {names[value]}.")
-    st.rerun()
 
 
 if stored:
     if done := st.session_state.pop("a_done", None):
         st.success(f"Saved. {done}")
+    if problem := st.session_state.pop("a_error", None):
+        st.error(problem)
 
     left, right = st.columns(2)
     with left, st.form("fix_country", border=True):
         st.markdown("**Fix an actor's country**")
-        who = st.selectbox("Actor", ids, index=None, format_func=_actor_label, key="fix_actor",
-                           placeholder="pick an actor")
-        where = st.selectbox("Country", [None, *countries], format_func=lambda c: "(no country)" if c is None else
-                             f"{countries[c]} ({c})", key="fix_country_value")
-        if st.form_submit_button("Save the country", type="primary"):
-            _save("country", who, where)
+        st.selectbox("Actor", ids, index=None, format_func=_actor_label, key="fix_actor", placeholder="pick an actor")
+        st.selectbox("Country", list(countries), index=None, format_func=lambda c: f"{countries[c]} ({c})",
+                     key="fix_country_value", placeholder="no country (leave empty to remove it)")
+        st.form_submit_button("Save the country", type="primary", on_click=_save,
+                              args=("country", result.article_id, names, countries))
     with right, st.form("merge_actors", border=True):
         st.markdown("**Merge two actors** (the same actor found under two names)")
-        source = st.selectbox("Merge this actor", ids, index=None, format_func=_actor_label, key="merge_source",
-                              placeholder="pick an actor")
-        target = st.selectbox("into this one", ids, index=None, format_func=_actor_label, key="merge_target",
-                              placeholder="pick an actor")
-        if st.form_submit_button("Merge", type="primary"):
-            if target is None:
-                st.error("Pick the actor to merge into.")
-            else:
-                _save("merge", source, target)
+        st.selectbox("Merge this actor", ids, index=None, format_func=_actor_label, key="merge_source",
+                     placeholder="pick an actor")
+        st.selectbox("into this one", ids, index=None, format_func=_actor_label, key="merge_target",
+                     placeholder="pick an actor")
+        st.form_submit_button("Merge", type="primary", on_click=_save,
+                              args=("merge", result.article_id, names, countries))
 
     log = store.corrections(result.article_id)
     if len(log):
