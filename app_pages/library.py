@@ -16,7 +16,7 @@ if not total:
 
 facets = store.facets()
 search = st.text_input("Search titles, outlets and actors", key="lib_search")
-f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 1.3, 1.3])
+f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 1.6, 1.6])
 source = f1.selectbox("Outlet", facets["sources"], index=None, placeholder="any outlet", key="lib_source")
 country = f2.selectbox("Country", facets["countries"], index=None, format_func=lambda c: f"{country_name(c)} ({c})",
                        placeholder="any country", key="lib_country")
