@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from analysis.settings import ROOT
 from analysis.views import STANCE_COLORS, STANCE_ORDER
@@ -132,6 +133,48 @@ def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = N
                       margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
                       legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "traceorder": "normal"},
                       xaxis={"title": {"text": "statements"}, "dtick": 1 if counts["total"].max() <= 10 else None})
+    return fig
+
+
+def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: bool = False) -> go.Figure:
+    """Stacked stance bars over time, one small chart per country (rows of `analysis.trends.stance_trend`).
+
+    Args:
+        trend: period, iso3, stance, value.
+        names: ISO code -> country name, for the chart titles.
+        share: the values are shares (0 to 1): label the axis in percent.
+    """
+    countries = list(dict.fromkeys(trend["iso3"]))
+    periods = sorted(set(trend["period"]))
+    fig = make_subplots(rows=max(1, len(countries)), cols=1, shared_xaxes=True,
+                        vertical_spacing=min(0.12, 0.45 / max(1, len(countries))),
+                        subplot_titles=[names.get(c, c) for c in countries] or None)
+    for row, iso3 in enumerate(countries, start=1):
+        mine = trend[trend["iso3"] == iso3]
+        for stance in STANCE_ORDER:
+            part = mine[mine["stance"] == stance]
+            if not len(part):
+                continue
+            fig.add_trace(go.Bar(
+                x=part["period"].tolist(), y=part["value"].tolist(), name=stance, marker_color=STANCE_COLORS[stance],
+                legendgroup=stance, showlegend=False,
+                hovertemplate=f"{html.escape(names.get(iso3, iso3))} · %{{x}}<br>{stance}: "
+                              + ("%{y:.0%}" if share else "%{y} statements") + "<extra></extra>",
+            ), row=row, col=1)
+    for stance in STANCE_ORDER:  # one legend entry per stance present, in the app's order
+        if stance in set(trend["stance"]):
+            fig.add_trace(go.Bar(x=[None], y=[None], name=stance, marker_color=STANCE_COLORS[stance],
+                                 legendgroup=stance, showlegend=True, hoverinfo="skip"), row=1, col=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=periods, showticklabels=True)
+    fig.update_yaxes(tickformat=".0%" if share else None, rangemode="tozero", title_text="")
+    if not share:  # whole statements: no 0.5 ticks on small counts
+        for row, iso3 in enumerate(countries, start=1):
+            most = trend[trend["iso3"] == iso3].groupby("period")["value"].sum().max()
+            fig.update_yaxes(dtick=1 if most <= 6 else None, row=row, col=1)
+    height = 130 + 200 * max(1, len(countries))
+    fig.update_layout(barmode="stack", height=height, bargap=0.35, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0 + 36 / height, "x": 0,
+                              "traceorder": "normal"})
     return fig
 
 

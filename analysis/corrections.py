@@ -118,3 +118,36 @@ def _country_sentiment(countries: pd.DataFrame, mentions: pd.DataFrame) -> list[
         scores = mentions.loc[mentions["actor_id"].isin(ids), "sentiment_score"].dropna()
         values.append(round(float(scores.mean()), 4) if len(scores) else None)
     return values
+
+
+def country_choices() -> dict[str, str]:
+    """Every country an actor can be set to: ISO alpha-3 code -> name, sorted by name (from the gazetteer)."""
+    countries = load_gazetteer().countries
+    return {c.iso3: c.name for c in sorted(countries.values(), key=lambda c: c.name)}
+
+
+def correction_log(log: pd.DataFrame, original: Analysis) -> pd.DataFrame:
+    """The corrections of an analysis in words, for the dashboard.
+
+    Args:
+        log: `Store.corrections` rows.
+        original: the analysis as the models made it (`Store.load(..., corrected=False)`), for the actors' names.
+
+    Returns:
+        DataFrame: correction (what was done, in words), made_by, made_at.
+    """
+    names = dict(zip(original.actors["actor_id"], original.actors["name"], strict=True))
+    countries = load_gazetteer().countries
+    rows = []
+    for rec in log.to_dict(orient="records"):
+        who = names.get(rec["actor_id"], rec["actor_id"])
+        value = rec["value"] if isinstance(rec["value"], str) else None
+        if rec["kind"] == "country":
+            place = f"{countries[value].name} ({value})" if value in countries else (value or "no country")
+            text = f"{who}: country set to {place}"
+        elif rec["kind"] == "merge":
+            text = f"{who} merged into {names.get(value, value)}"
+        else:
+            text = f"{rec['kind']} {who} {value or ''}".strip()
+        rows.append({"correction": text, "made_by": rec["made_by"], "made_at": rec["made_at"]})
+    return pd.DataFrame(rows, columns=["correction", "made_by", "made_at"])

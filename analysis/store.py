@@ -439,8 +439,12 @@ class Store:
                     analysis_actors.c.name).order_by(func.count().desc(), analysis_actors.c.name).limit(500))]
         return {"sources": sources, "countries": countries, "actors": actors}
 
-    def stance_over_time(self, *, countries: list[str] | None = None) -> pd.DataFrame:
+    def stance_over_time(self, *, countries: list[str] | None = None, dated_only: bool = False) -> pd.DataFrame:
         """Statements per country, stance and date across stored analyses (date: published, else saved).
+
+        Args:
+            countries: only these ISO codes (all when empty).
+            dated_only: leave out analyses without a publication date instead of placing them on the day saved.
 
         Returns:
             DataFrame: date (YYYY-MM-DD), iso3, stance, statements, articles.
@@ -454,15 +458,20 @@ class Store:
                  .order_by(day, analysis_stances.c.iso3))
         if countries:
             query = query.where(analysis_stances.c.iso3.in_(countries))
+        if dated_only:
+            query = query.where(analyses.c.published.is_not(None))
         with self._errors("read"), self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         df = pd.DataFrame(rows, columns=["date", "iso3", "stance", "statements", "articles"])
         return df.astype({"statements": "int64", "articles": "int64"})
 
-    def count(self) -> int:
-        """Number of stored analyses."""
+    def count(self, *, undated: bool = False) -> int:
+        """Number of stored analyses (with `undated`, only those without a publication date)."""
+        query = select(func.count()).select_from(analyses)
+        if undated:
+            query = query.where(analyses.c.published.is_(None))
         with self._errors("read"), self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(analyses)).scalar() or 0)
+            return int(conn.execute(query).scalar() or 0)
 
     def clear(self) -> None:
         """Delete everything (tests and resets only)."""

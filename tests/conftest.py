@@ -80,3 +80,19 @@ def sample_analyses() -> dict:
         text = (SAMPLES / f"{slug}.txt").read_text(encoding="utf-8")
         out[slug] = (analyze(text, title=gold["title"], source=gold["source"], published=gold["published"]), gold)
     return out
+
+
+@pytest.fixture(scope="session")
+def outlet_analyses() -> list:
+    """The sample articles analysed once with their gold dates and two outlets (Wire A, Wire B, alternating),
+    plus an undated copy of the first one from a third outlet (Wire C): five analyses for the Library and Trends."""
+    from analysis import analyze
+
+    out = []
+    for i, slug in enumerate(SAMPLE_SLUGS):
+        gold = json.loads((SAMPLES / f"{slug}.gold.json").read_text(encoding="utf-8"))
+        text = (SAMPLES / f"{slug}.txt").read_text(encoding="utf-8")
+        out.append(analyze(text, title=gold["title"], source=("Wire A", "Wire B")[i % 2], published=gold["published"]))
+    first = (SAMPLES / f"{SAMPLE_SLUGS[0]}.txt").read_text(encoding="utf-8")
+    out.append(analyze(first, title="Undated copy", source="Wire C"))
+    return out

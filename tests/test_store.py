@@ -177,3 +177,29 @@ def test_an_unopenable_store_gives_a_clear_error(tmp_path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreUnavailableError, match="cannot open the store"):
         Store(f"sqlite:///{blocker / 'sub' / 'store.sqlite'}")
+
+
+def test_undated_analyses_are_counted_and_can_be_left_out_of_trends(store, two_analyses) -> None:
+    a, _ = two_analyses
+    undated = analyze(ARTICLE, title="Seoul protests (no date)")
+    store.save(a)
+    store.save(undated)
+    assert store.count() == 2 and store.count(undated=True) == 1
+    spoken = int(a.statements["speaker_country"].notna().sum())
+    dated = store.stance_over_time(dated_only=True)
+    assert set(dated["date"]) == {"2024-06-20"} and dated["statements"].sum() == spoken
+    everything = store.stance_over_time()
+    assert set(everything["date"]) == {"2024-06-20", undated.created[:10]}  # undated: on the day it was saved
+    assert everything["statements"].sum() == 2 * spoken
+
+
+def test_list_filters_by_actor_and_date_range_together(store, two_analyses) -> None:
+    a, b = two_analyses
+    store.save(a)
+    store.save(b)
+    person = next(r["name"] for r in a.actors.to_dict(orient="records") if r["kind"] == "person")
+    assert person in store.facets()["actors"]
+    assert list(store.list(actor=person)["article_id"]) == [a.article_id]
+    assert list(store.list(published_from="2024-06-01", published_to="2024-06-30")["article_id"]) == [a.article_id]
+    assert len(store.list(actor=person, published_from="2024-06-25")) == 0
+    assert len(store.list(actor="' OR '1'='1")) == 0

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
-from pages import ui
+from app_pages import ui
 
 st.title("Quotes")
 result = ui.current_analysis()

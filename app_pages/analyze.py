@@ -6,7 +6,7 @@ from analysis.article import decode_bytes
 from analysis.errors import AnalysisError
 from analysis.store import sample_articles
 from analysis.views import top_actors, top_statements
-from pages import ui
+from app_pages import ui
 
 st.title(ui.APP_TITLE)
 st.caption("Who said what, with which stance, in international news. Paste an article, upload a file, or pick a "

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis.charts import TOPOJSON_URL, stance_map
 from analysis.views import arcs, country_view
-from pages import ui
+from app_pages import ui
 
 st.title("Map")
 result = ui.current_analysis()

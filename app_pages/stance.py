@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis.charts import sentiment_bars, stance_bars
 from analysis.views import STANCE_ORDER, stance_counts, stance_profile_table
-from pages import ui
+from app_pages import ui
 
 st.title("Stance")
 result = ui.current_analysis()

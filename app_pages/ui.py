@@ -7,6 +7,7 @@ This is the only module of the dashboard that caches: `st.cache_resource` for mo
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -90,6 +91,35 @@ def _load(url: str, article_id: str) -> dict:
     return _store(url).load(article_id).to_dict()
 
 
+def stored_analysis(article_id: str) -> Analysis | None:
+    """A stored analysis with its corrections (cached per server process); a message and None when it cannot load."""
+    try:
+        return Analysis.from_dict(_load(database_url(settings()), check_id(article_id)))
+    except AnalysisError as exc:
+        st.error(str(exc))
+        return None
+
+
+def corrected(analysis: Analysis) -> None:
+    """Make a corrected analysis the current one and drop stale cached copies (every session reloads it)."""
+    _load.clear()
+    st.session_state[_SESSION_KEY] = analysis
+
+
+def forget(article_id: str) -> None:
+    """After a deletion: drop cached copies and, if it is the current analysis, stop showing it."""
+    _load.clear()
+    held = st.session_state.get(_SESSION_KEY)
+    if held is not None and held.article_id == article_id:
+        del st.session_state[_SESSION_KEY]
+        st.query_params.clear()
+
+
+def made_by() -> str:
+    """Who a correction is recorded as made by: the signed-in e-mail, or "local" when sign-in is off."""
+    return user_email() or "local"
+
+
 def current_analysis() -> Analysis | None:
     """The analysis this page shows: the share link's `?a=` if given, else the one made in this session.
 
@@ -121,6 +151,9 @@ def run_analysis(text: str, *, title: str | None, source: str | None, published:
                              settings=settings(), on_stage=lambda name: status.update(label=f"{name.capitalize()}…"))
             status.update(label="Saving…")
             store().save(result, saved_by=user_email())
+            if len(store().corrections(result.article_id)):  # analysed again: analysts' fixes still apply
+                result = store().load(result.article_id)
+                _load.clear()
             status.update(label="Done", state="complete")
     except AnalysisError as exc:
         st.error(str(exc))
@@ -178,22 +211,29 @@ def share_url(article_id: str) -> str:
     return f"?a={article_id}"
 
 
+def plain(text: str) -> str:
+    """Text from an article (a title, a name) escaped for st.markdown: shown as written, never as links or markup."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", text)
+
+
 def no_analysis_yet() -> None:
     """Say there is nothing to show yet and point to the Analyze page."""
     st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
 
 
-def styled(df: pd.DataFrame, column: str = "stance") -> Any:
-    """The table with its stance cells in the app's fixed stance colours (a pandas Styler for st.dataframe)."""
-    if column not in df.columns:
+def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:
+    """The table with its stance cells (in `column`, or each of several) in the app's fixed stance colours
+    (a pandas Styler for st.dataframe)."""
+    columns = [c for c in ((column,) if isinstance(column, str) else column) if c in df.columns]
+    if not columns:
         return df
 
     def colour(value: object) -> str:
         color = STANCE_COLORS.get(str(value))
         return f"background-color: {color}; color: white;" if color else ""
 
-    return df.style.map(colour, subset=[column])
+    return df.style.map(colour, subset=columns)
 
 
 def downloads(df: pd.DataFrame, name: str, *, key: str) -> None:
