@@ -12,7 +12,7 @@ from analysis import analyze
 from analysis.settings import ROOT, load_settings
 from analysis.store import Store
 
-PAGES = [f"app_pages/{name}.py" for name in ("analyze", "map", "stance", "quotes", "actors", "library", "trends")]
+PAGES = [f"pages/{name}.py" for name in ("analyze", "map", "stance", "quotes", "actors", "library", "trends")]
 
 
 @pytest.fixture
@@ -68,21 +68,21 @@ def test_every_page_shows_the_analysis_after_analysing(store_dir, seed_text) -> 
     at = new_app()
     at.text_area(key="pasted").input(seed_text)
     at.button[0].click().run()
-    at.switch_page("app_pages/map.py").run()
+    at.switch_page("pages/map.py").run()
     assert not at.exception and not at.error
     assert at.get("plotly_chart")
     countries = at.dataframe[0].value
     assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["iso3"])
-    at.switch_page("app_pages/stance.py").run()
+    at.switch_page("pages/stance.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
     profiles = at.dataframe[1].value
     assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
-    at.switch_page("app_pages/quotes.py").run()
+    at.switch_page("pages/quotes.py").run()
     assert not at.exception
     assert "Matthew Miller" in set(at.dataframe[0].value["speaker"])
-    at.switch_page("app_pages/actors.py").run()
+    at.switch_page("pages/actors.py").run()
     assert {"Georgy Zinoviev", "Kim Jong-un"} <= set(at.dataframe[0].value["name"])
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     assert len(at.dataframe[0].value) == 1
 
 
@@ -92,7 +92,7 @@ def test_share_link_opens_the_same_analysis_for_a_new_session(seed_stored, monke
     at = new_app(a=result.article_id)
     assert not at.error
     assert {"Vladimir Putin", "Matthew Miller"} <= set(at.dataframe[0].value["name"])
-    at.switch_page("app_pages/actors.py").run()
+    at.switch_page("pages/actors.py").run()
     shown = at.dataframe[0].value
     assert sorted(shown["name"]) == sorted(result.actors["name"])
 
@@ -100,7 +100,7 @@ def test_share_link_opens_the_same_analysis_for_a_new_session(seed_stored, monke
 @pytest.mark.parametrize(("article_id", "message"), [("0123456789abcdef", "no analysis with id"),
                                                       ("not-an-id", "is not an analysis id"),
                                                       ("<script>", "is not an analysis id")])
-@pytest.mark.parametrize("page", ["app_pages/analyze.py", "app_pages/map.py", "app_pages/quotes.py"])
+@pytest.mark.parametrize("page", ["pages/analyze.py", "pages/map.py", "pages/quotes.py"])
 def test_unknown_or_malformed_share_id_shows_a_message(store_dir, page, article_id, message) -> None:
     at = new_app(a=article_id)
     at.switch_page(page).run()
@@ -126,7 +126,7 @@ def test_quotes_filters_narrow_the_table(seed_stored, monkeypatch) -> None:
     folder, result = seed_stored
     monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(folder))
     at = new_app(a=result.article_id)
-    at.switch_page("app_pages/quotes.py").run()
+    at.switch_page("pages/quotes.py").run()
     everything = len(at.dataframe[0].value)
     at.multiselect(key="q_stance").select("concerned").run()
     concerned = at.dataframe[0].value
@@ -141,7 +141,7 @@ def test_quotes_highlights_the_chosen_statement_as_escaped_text(seed_stored, mon
     folder, result = seed_stored
     monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(folder))
     at = new_app(a=result.article_id)
-    at.switch_page("app_pages/quotes.py").run()
+    at.switch_page("pages/quotes.py").run()
     box = at.selectbox(key="q_highlight")
     putin = next(i for i in box.options if "reciprocal" in i)
     box.select(putin).run()
@@ -155,13 +155,13 @@ def test_library_opens_and_deletes_an_analysis(seed_text, store_dir) -> None:
     result = analyze(seed_text, title="To delete")
     store.save(result)
     at = new_app()
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     assert "To delete" in set(at.dataframe[0].value["title"])
     at.selectbox(key="lib_choice").select(result.article_id).run()
     at.button(key="lib_open").click().run()
     assert not at.exception
     assert at.query_params["a"] == result.article_id
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     at.button(key="lib_delete").click().run()
     assert not at.exception
     assert not store.exists(result.article_id)

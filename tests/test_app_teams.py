@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from analysis.settings import ROOT, load_settings
 from analysis.store import Store
 
-PAGES = [f"app_pages/{name}.py" for name in ("analyze", "map", "stance", "quotes", "actors", "library", "trends")]
+PAGES = [f"pages/{name}.py" for name in ("analyze", "map", "stance", "quotes", "actors", "library", "trends")]
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only-cookie-secret",
         "client_id": "stance-atlas", "client_secret": "not-a-secret",
         "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}
@@ -74,8 +74,8 @@ def test_with_sign_in_on_every_page_asks_a_signed_out_visitor_to_sign_in(stored,
     _shows_nothing_of(at, stored)
 
 
-@pytest.mark.parametrize("page", ["app_pages/analyze.py", "app_pages/map.py", "app_pages/quotes.py",
-                                  "app_pages/actors.py"])
+@pytest.mark.parametrize("page", ["pages/analyze.py", "pages/map.py", "pages/quotes.py",
+                                  "pages/actors.py"])
 def test_a_share_link_needs_sign_in_too(stored, page) -> None:
     shared = stored[0]
     at = _app(auth=True, a=shared.article_id)  # AppTest's default user: an e-mail but not logged in
@@ -89,7 +89,7 @@ def test_a_signed_in_user_outside_the_allowed_viewers_is_refused(stored, monkeyp
     at = _app(auth=True, user={"is_logged_in": True, "email": "eve@elsewhere.example"}, a=stored[0].article_id)
     assert any("eve@elsewhere.example may not view" in e.value for e in at.error)
     assert [b.label for b in at.button] == ["Sign out"]
-    for page in ("app_pages/map.py", "app_pages/library.py", "app_pages/trends.py"):
+    for page in ("pages/map.py", "pages/library.py", "pages/trends.py"):
         at.switch_page(page).run()
         assert any("may not view" in e.value for e in at.error)
         _shows_nothing_of(at, stored)
@@ -103,7 +103,7 @@ def test_an_allowed_user_sees_the_shared_analysis_and_who_saved_what(stored, mon
     assert not at.error
     assert any(f"Signed in as {email}" in c.value for c in at.sidebar.caption)
     assert any(f"a={shared.article_id}" in c.value for c in at.code)
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     table = at.dataframe[0].value
     assert "saved_by" in table.columns
     saved = dict(zip(table["article_id"], table["saved_by"], strict=True))
@@ -113,7 +113,7 @@ def test_an_allowed_user_sees_the_shared_analysis_and_who_saved_what(stored, mon
 
 def test_without_sign_in_there_is_no_gate_and_no_saved_by_column(stored) -> None:
     at = _app()
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     assert not at.info and len(at.dataframe[0].value) == len(stored)
     assert "saved_by" not in at.dataframe[0].value.columns
 
@@ -139,7 +139,7 @@ def _ids(at: AppTest) -> set[str]:
 
 def test_library_filters_by_outlet_country_actor_dates_and_search(stored) -> None:
     at = _app()
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     assert _ids(at) == {a.article_id for a in stored}
     assert set(at.selectbox(key="lib_source").options) == {"Wire A", "Wire B", "Wire C"}
 
@@ -181,7 +181,7 @@ def test_trends_with_too_few_analyses_says_so(tmp_path, monkeypatch, outlet_anal
     monkeypatch.delenv("DATABASE_URL", raising=False)
     Store.from_settings(load_settings()).save(outlet_analyses[0])
     at = _app()
-    at.switch_page("app_pages/trends.py").run()
+    at.switch_page("pages/trends.py").run()
     assert any("at least 2 stored analyses" in i.value and "has 1" in i.value for i in at.info)
     assert not at.get("plotly_chart")
 
@@ -193,7 +193,7 @@ def _chart(at: AppTest, key: str = "trend_chart") -> dict:
 
 def test_trends_show_stance_per_country_over_dates(stored) -> None:
     at = _app()
-    at.switch_page("app_pages/trends.py").run()
+    at.switch_page("pages/trends.py").run()
     assert not at.exception and not at.error
     assert any("1 of 5 stored analyses have no publication date: they are left out" in c.value for c in at.caption)
     countries = at.multiselect(key="tr_countries")
@@ -223,7 +223,7 @@ def test_trends_show_stance_per_country_over_dates(stored) -> None:
 
 def test_trends_compare_two_analyses_side_by_side(stored) -> None:
     at = _app()
-    at.switch_page("app_pages/trends.py").run()
+    at.switch_page("pages/trends.py").run()
     iran, manila = _by_title(stored, "Iran"), _by_title(stored, "Manila")
     at.selectbox(key="tr_first").set_value(iran.article_id).run()
     at.selectbox(key="tr_second").set_value(manila.article_id).run()
@@ -267,7 +267,7 @@ def test_fixing_a_country_is_stored_with_who_and_shown_on_every_page(stored) -> 
     name = manila.actors.set_index("actor_id").loc[person, "name"]
     said = int((speakers["speaker_actor_id"] == person).sum())
     at = _app(a=manila.article_id)
-    at.switch_page("app_pages/actors.py").run()
+    at.switch_page("pages/actors.py").run()
     assert any("No corrections yet" in c.value for c in at.caption)
     at.selectbox(key="fix_actor").set_value(person)
     at.selectbox(key="fix_country_value").set_value("VNM")
@@ -278,15 +278,15 @@ def test_fixing_a_country_is_stored_with_who_and_shown_on_every_page(stored) -> 
     log = _table_with(at, "correction", "made_by")
     assert list(log["made_by"]) == ["local"] and "(VNM)" in log["correction"].iloc[0]
 
-    at.switch_page("app_pages/map.py").run()  # the map's countries table: the new country, with her statements
+    at.switch_page("pages/map.py").run()  # the map's countries table: the new country, with her statements
     countries = at.dataframe[0].value.set_index("iso3")
     assert countries.loc["VNM", "statements"] == said
-    at.switch_page("app_pages/quotes.py").run()
+    at.switch_page("pages/quotes.py").run()
     quotes = at.dataframe[0].value
     assert set(quotes.loc[quotes["speaker"] == name, "speaker_country"]) == {"VNM"}
 
     again = _app(a=manila.article_id)  # a teammate opening the share link later
-    again.switch_page("app_pages/map.py").run()
+    again.switch_page("pages/map.py").run()
     assert "VNM" in set(again.dataframe[0].value["iso3"])
     store = Store.from_settings(load_settings())
     assert store.load(manila.article_id, corrected=False).actors.set_index("actor_id").loc[person, "country"] != "VNM"
@@ -300,7 +300,7 @@ def test_merging_two_actors_on_the_actors_page(stored, monkeypatch) -> None:
     source, target = people[0], people[1]
     names = manila.actors.set_index("actor_id")["name"]
     at = _app(auth=True, user={"is_logged_in": True, "email": "ana@newsroom.example"}, a=manila.article_id)
-    at.switch_page("app_pages/actors.py").run()
+    at.switch_page("pages/actors.py").run()
     at.selectbox(key="merge_source").set_value(source)
     at.selectbox(key="merge_target").set_value(source)
     _submit(at, "Merge")
@@ -315,7 +315,7 @@ def test_merging_two_actors_on_the_actors_page(stored, monkeypatch) -> None:
         names[target], "aliases"]
     log = Store.from_settings(load_settings()).corrections(manila.article_id)
     assert list(log["made_by"]) == ["ana@newsroom.example"] and list(log["kind"]) == ["merge"]
-    at.switch_page("app_pages/quotes.py").run()
+    at.switch_page("pages/quotes.py").run()
     speakers = at.dataframe[0].value["speaker"]
     assert names[source] not in set(speakers)
     assert int((speakers == names[target]).sum()) == int(manila.statements["speaker_actor_id"].isin(
@@ -327,7 +327,7 @@ def test_a_deleted_analysis_no_longer_opens_from_its_share_link(stored) -> None:
     viewer = _app(a=gone.article_id)  # cached by the server for every session
     assert not viewer.error
     at = _app()
-    at.switch_page("app_pages/library.py").run()
+    at.switch_page("pages/library.py").run()
     at.selectbox(key="lib_choice").set_value(gone.article_id).run()
     at.button(key="lib_delete").click().run()
     assert gone.article_id not in _ids(at)
@@ -348,5 +348,5 @@ def test_analysing_a_corrected_article_again_keeps_the_corrections(stored) -> No
     next(b for b in at.button if b.label == "Analyze").click().run()
     assert not at.exception and not at.error
     assert at.query_params["a"] == manila.article_id
-    at.switch_page("app_pages/actors.py").run()
+    at.switch_page("pages/actors.py").run()
     assert at.dataframe[0].value.set_index("actor_id").loc[person, "country"] == "VNM"

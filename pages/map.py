@@ -4,7 +4,9 @@ import streamlit as st
 
 from analysis.charts import TOPOJSON_URL, stance_map
 from analysis.views import arcs, country_view
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Map")
 result = ui.current_analysis()

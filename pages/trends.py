@@ -16,7 +16,9 @@ from analysis.trends import (
     summary,
 )
 from analysis.views import top_statements
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Trends")
 store = ui.store()
@@ -25,7 +27,7 @@ if total < MIN_ANALYSES:
     st.info(f"Trends need at least {MIN_ANALYSES} stored analyses; this Stance Atlas has {total}. Analyse more "
             "articles on the Analyze page (each one is stored), or load a folder of articles with "
             "`python -m analysis batch DIR`.")
-    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
 over_time_tab, compare_tab = st.tabs(["Stance over time", "Compare two analyses"])

@@ -4,7 +4,9 @@ import streamlit as st
 
 from analysis.corrections import correction_log, country_choices
 from analysis.errors import AnalysisError
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Actors")
 result = ui.current_analysis()

@@ -4,7 +4,9 @@ import streamlit as st
 
 from analysis.charts import sentiment_bars, stance_bars
 from analysis.views import STANCE_ORDER, stance_counts, stance_profile_table
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Stance")
 result = ui.current_analysis()

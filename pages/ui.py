@@ -26,7 +26,7 @@ APP_TITLE = "Stance Atlas"
 _SESSION_KEY = "analysis"
 
 
-def _leave_pages_folder_mode() -> None:
+def through_app() -> None:
     """Make sure every run goes through `app.py` (its sign-in gate, page config and navigation).
 
     Streamlit treats a folder named `pages/` beside the main script as old-style pages until some session has called
@@ -41,7 +41,7 @@ def _leave_pages_folder_mode() -> None:
         st.rerun()
 
 
-_leave_pages_folder_mode()
+through_app()
 
 
 def settings() -> Settings:
@@ -172,24 +172,40 @@ def auth_enabled() -> bool:
 
 
 def require_sign_in() -> None:
-    """With sign-in on, stop every page (and every share link) until an allowed user has signed in."""
+    """With sign-in on, stop the page (and every share link) until an allowed user has signed in.
+
+    `app.py` calls it before any page, and every page calls it again first thing: Streamlit can run a page script on
+    its own (its older pages-folder mode, see `through_app`), and the gate must hold there too. It draws nothing for
+    an allowed user (`signed_in_sidebar` shows who is signed in).
+    """
     if not auth_enabled():
         return
     if not st.user.get("is_logged_in"):
-        st.title(APP_TITLE)
+        _sign_in_screen()
         st.info("This Stance Atlas is shared by a team: sign in to see its analyses.")
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
         st.stop()
     email = st.user.get("email")
     if not is_allowed(email, settings().allowed_viewers):
-        st.title(APP_TITLE)
+        _sign_in_screen()
         st.error(str(AccessDeniedError(f"{email or 'this account'} may not view this Stance Atlas; "
                                        "ask its administrator to add you")))
         st.button("Sign out", on_click=st.logout, key="sign_out_denied")
         st.stop()
-    with st.sidebar:
-        st.caption(f"Signed in as {email}")
-        st.button("Sign out", on_click=st.logout, key="sign_out")
+
+
+def signed_in_sidebar() -> None:
+    """With sign-in on, the signed-in user's e-mail and a sign-out button in the sidebar (called by `app.py`)."""
+    if auth_enabled() and st.user.get("is_logged_in"):
+        with st.sidebar:
+            st.caption(f"Signed in as {st.user.get('email')}")
+            st.button("Sign out", on_click=st.logout, key="sign_out")
+
+
+def _sign_in_screen() -> None:
+    """The title, with no page menu: a fresh server's first visitor may still hold the old pages-folder menu."""
+    st.markdown("<style>[data-testid='stSidebarNav'] {display: none;}</style>", unsafe_allow_html=True)
+    st.title(APP_TITLE)
 
 
 def user_email() -> str | None:
@@ -219,7 +235,7 @@ def plain(text: str) -> str:
 def no_analysis_yet() -> None:
     """Say there is nothing to show yet and point to the Analyze page."""
     st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
-    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
 
 
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:

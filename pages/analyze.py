@@ -6,7 +6,9 @@ from analysis.article import decode_bytes
 from analysis.errors import AnalysisError
 from analysis.store import sample_articles
 from analysis.views import top_actors, top_statements
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title(ui.APP_TITLE)
 st.caption("Who said what, with which stance, in international news. Paste an article, upload a file, or pick a "

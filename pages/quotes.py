@@ -3,7 +3,9 @@
 import streamlit as st
 
 from analysis.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Quotes")
 result = ui.current_analysis()

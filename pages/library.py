@@ -4,14 +4,16 @@ import streamlit as st
 
 from analysis.errors import AnalysisError
 from analysis.trends import analysis_label, country_name
-from app_pages import ui
+from pages import ui
+
+ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Library")
 store = ui.store()
 total = store.count()
 if not total:
     st.info("No stored analyses yet. Every article analysed on the Analyze page is stored here.")
-    st.page_link("app_pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
 facets = store.facets()
@@ -54,7 +56,7 @@ labels = {r["article_id"]: analysis_label(r) for r in table.to_dict(orient="reco
 chosen = st.selectbox("Analysis", list(labels), format_func=labels.get, key="lib_choice")
 c1, c2, _ = st.columns([1, 1, 5])
 if c1.button("Open", type="primary", key="lib_open", icon=":material/open_in_new:"):
-    st.switch_page("app_pages/analyze.py", query_params={"a": chosen})
+    st.switch_page("pages/analyze.py", query_params={"a": chosen})
 if c2.button("Delete", key="lib_delete", icon=":material/delete:"):
     try:
         store.delete(chosen)
