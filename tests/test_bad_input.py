@@ -220,8 +220,10 @@ def test_cli_quotes_jsonl_reports_a_bad_text_on_its_line_and_goes_on(tmp_path: P
     import json
 
     path = tmp_path / "in.jsonl"
-    lines = [{"id": "empty", "text": ""}, {"id": "quotes", "text": '"""" ""'}, {"id": "ok", "text": SHORT}]
-    path.write_text("\n".join(json.dumps(rec) for rec in lines) + "\n", encoding="utf-8")
+    # the last text holds raw line and paragraph separators, which JSON allows inside strings: still one line
+    lines = [{"id": "empty", "text": ""}, {"id": "quotes", "text": '"""" ""'},
+             {"id": "ok", "text": SHORT.replace(". ", ".\u2028\u2029\x85")}]
+    path.write_text("\r\n".join(json.dumps(rec, ensure_ascii=False) for rec in lines) + "\r\n", encoding="utf-8")
     code, out, err = run_cli("quotes", "--jsonl", str(path))
     assert code == 0 and err == ""
     rows = [json.loads(line) for line in out.splitlines()]
