@@ -217,12 +217,14 @@ def _entities(doc: Any) -> list[Any]:
     return out
 
 
-def _common_word(doc: Any, start: int, end: int) -> bool:
-    """True for a one-word name that the text also uses as an ordinary word ("Eastern" / "eastern")."""
+def _common_word(doc: Any, start: int, end: int, words: set[str]) -> bool:
+    """True for a one-word name that the text also uses as an ordinary word ("Eastern" / "eastern").
+
+    `words` is the set of the doc's token texts (built once per doc: a scan per name was quadratic on long texts).
+    """
     if end - start != 1 or doc[start].is_upper:
         return False
-    lower = doc[start].lower_
-    return any(t.text == lower for t in doc)
+    return doc[start].lower_ in words
 
 
 def _org_kind(name: str) -> str:
@@ -238,6 +240,7 @@ def _find_mentions(doc: Any, gaz: Gazetteer) -> list[_Mention]:
             gaz_at[i] = n
     dropped: set[int] = set()
     mentions: list[_Mention] = []
+    words = {t.text for t in doc}
 
     for ent in _entities(doc):
         if ent.label_ not in _ACTOR_LABELS:
@@ -260,7 +263,7 @@ def _find_mentions(doc: Any, gaz: Gazetteer) -> list[_Mention]:
                 mentions.append(_Mention(start, end, "unknown", "name", "ORG", _span_text(doc, start, end)))
             elif ent.label_ == "PERSON" and any(t.is_alpha for t in doc[start:end]):
                 mentions.append(_Mention(start, end, "person", "name", "PERSON", _span_text(doc, start, end)))
-            elif ent.label_ == "ORG" and not _common_word(doc, start, end):
+            elif ent.label_ == "ORG" and not _common_word(doc, start, end, words):
                 name = _span_text(doc, start, end)
                 mentions.append(_Mention(start, end, _org_kind(name), "name", "ORG", name))
             continue

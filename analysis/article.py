@@ -30,8 +30,11 @@ _HTML_HINT = re.compile(
     re.IGNORECASE,
 )
 _BLOCK_TAG = re.compile(r"<\s*(?:p|div|br|h[1-6]|li|ul|ol|section|article|table|tr|blockquote)\b", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\u2028\u2029]")
+#: C0/C1 controls, line/paragraph separators, bidi embeddings/overrides/isolates (which can make shown text read
+#: differently from the stored text) and a BOM inside the text. Marks LRM/RLM and zero-width joiners stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LONG_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: English function words: in English prose a quarter to a half of all words are among them.
 _FUNCTION_WORDS = frozenset(
@@ -163,7 +166,8 @@ def decode_bytes(data: bytes, *, name: str = "the file") -> str:
 def clean_text(text: str) -> str:
     """Make pasted text safe to parse without moving any character.
 
-    Control characters become spaces, so offsets into the clean text are offsets into the text given.
+    Control characters (and bidi overrides and isolates) become spaces, so offsets into the clean text are offsets
+    into the text given.
     """
     return _CONTROL.sub(" ", text)
 
@@ -267,6 +271,8 @@ def prepare_article(
         )
     if not _WORD.search(text):
         raise NoSentencesError("the text has no words to analyse, only digits, punctuation or symbols")
+    if not _LONG_WORD.search(text):
+        raise NoSentencesError("the text has no words to analyse, only single letters, digits or symbols")
     check_language(text)
     title = _clean_meta(title, "title")
     source = _clean_meta(source, "outlet")

@@ -82,6 +82,8 @@ def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchI
     Raises:
         InputFileNotFoundError: the folder does not exist or holds no article files.
     """
+    from analysis.cli import jsonl_lines
+
     if not folder.is_dir():
         raise InputFileNotFoundError(f"no such folder: {folder}")
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
@@ -100,7 +102,7 @@ def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchI
             html = path.suffix.lower() in (".html", ".htm")
             items.append(BatchItem(name, text, None if html else _title_from_name(path), source))
             continue
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(jsonl_lines(text), start=1):
             if not line.strip():
                 continue
             try:

@@ -55,6 +55,18 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """Split JSONL text into its lines: at line feeds only (a CR before one is dropped).
+
+    Not `str.splitlines()`, which also splits at U+2028, U+2029, U+0085 and other separators that JSON allows raw
+    inside strings (as `json.dumps(..., ensure_ascii=False)` writes them).
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def read_jsonl(path: str, required: dict[str, type]) -> list[dict]:
     """Read JSONL input (a file or '-'), checking each line is an object with the required fields.
 
@@ -65,7 +77,7 @@ def read_jsonl(path: str, required: dict[str, type]) -> list[dict]:
 
     text = read_input(path)
     records = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -117,7 +129,7 @@ def quote_records(result: object) -> list[dict]:
 def _cmd_sentiment(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.sentiment import sentiment_jsonl
 
-    sentiment_jsonl(read_input(args.file).splitlines(), out, batch_size=args.batch_size)
+    sentiment_jsonl(jsonl_lines(read_input(args.file)), out, batch_size=args.batch_size)
     return 0
 
 

@@ -18,6 +18,7 @@ samples = sample_articles()
 source_kind = st.segmented_control("Article from", ["Paste", "Upload", "Sample"], default="Paste",
                                    key="source_kind")
 text, title = "", ""
+unreadable = False  # an upload that is not text: its message is shown, and Analyze does nothing more
 if source_kind == "Upload":
     upload = st.file_uploader("A .txt or .html file (UTF-8)", type=["txt", "html", "htm"], key="upload")
     if upload is not None:
@@ -25,6 +26,7 @@ if source_kind == "Upload":
             text = decode_bytes(upload.getvalue(), name=upload.name)
         except AnalysisError as exc:
             st.error(str(exc))
+            unreadable = True
 elif source_kind == "Sample":
     slug = st.selectbox("Sample article", list(samples), format_func=lambda s: samples[s][0], key="sample")
     if slug:
@@ -42,7 +44,7 @@ with st.form("article"):
     published = c3.text_input("Date (optional, YYYY-MM-DD)")
     submitted = st.form_submit_button("Analyze", type="primary")
 
-if submitted:
+if submitted and not unreadable:
     ui.run_analysis(text, title=title, source=source, published=published)
 
 result = ui.current_analysis()

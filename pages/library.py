@@ -9,14 +9,18 @@ from pages import ui
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Library")
-store = ui.store()
-total = store.count()
+try:
+    store = ui.store()
+    total = store.count()
+    facets = store.facets() if total else {}
+except AnalysisError as exc:  # the store cannot be opened or read: its one-line message, no traceback
+    st.error(str(exc))
+    st.stop()
 if not total:
     st.info("No stored analyses yet. Every article analysed on the Analyze page is stored here.")
     st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
     st.stop()
 
-facets = store.facets()
 search = st.text_input("Search titles, outlets and actors", key="lib_search")
 f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 1.6, 1.6])
 source = f1.selectbox("Outlet", facets["sources"], index=None, placeholder="any outlet", key="lib_source")
@@ -29,9 +33,13 @@ if date_from and date_to and date_from > date_to:
     st.warning("The start date is after the end date: nothing can match.")
 
 dated = bool(date_from or date_to)
-table = store.list(search=search or None, source=source, country=country, actor=actor,
-                   published_from=date_from.isoformat() if date_from else None,
-                   published_to=date_to.isoformat() if date_to else None, limit=500)
+try:
+    table = store.list(search=search or None, source=source, country=country, actor=actor,
+                       published_from=date_from.isoformat() if date_from else None,
+                       published_to=date_to.isoformat() if date_to else None, limit=500)
+except AnalysisError as exc:
+    st.error(str(exc))
+    st.stop()
 filtered = bool(search or source or country or actor or dated)
 if not len(table):
     st.info("No stored analysis matches these filters." + (" Undated analyses never match a date range." if dated

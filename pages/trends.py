@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.charts import stance_bars, stance_trend_chart
+from analysis.errors import AnalysisError
 from analysis.trends import (
     MIN_ANALYSES,
     PERIODS,
@@ -21,8 +22,12 @@ from pages import ui
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
 
 st.title("Trends")
-store = ui.store()
-total = store.count()
+try:
+    store = ui.store()
+    total = store.count()
+except AnalysisError as exc:  # the store cannot be opened or read: its one-line message, no traceback
+    st.error(str(exc))
+    st.stop()
 if total < MIN_ANALYSES:
     st.info(f"Trends need at least {MIN_ANALYSES} stored analyses; this Stance Atlas has {total}. Analyse more "
             "articles on the Analyze page (each one is stored), or load a folder of articles with "

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.access import is_allowed
-from analysis.errors import AccessDeniedError, AnalysisError
+from analysis.errors import AccessDeniedError, AnalysisError, StoreError
 from analysis.pipeline import Analysis, analyze
 from analysis.settings import Settings, load_settings
 from analysis.store import Store, check_id, database_url
@@ -143,21 +143,34 @@ def current_analysis() -> Analysis | None:
 
 
 def run_analysis(text: str, *, title: str | None, source: str | None, published: str | None) -> Analysis | None:
-    """Analyse text with a progress display, store it and make it current; a user error is shown, None returned."""
+    """Analyse text with a progress display, store it and make it current; a user error is shown, None returned.
+
+    When the store cannot be written (read-only, full, unreachable) the analysis is still made current and shown,
+    with a warning that it was not saved (its share link opens only in this session; the download still works).
+    """
+    unsaved: StoreError | None = None
     try:
         with st.status("Analysing…", expanded=False) as status:
             warm_models()
             result = analyze(text, title=title or None, source=source or None, published=published or None,
                              settings=settings(), on_stage=lambda name: status.update(label=f"{name.capitalize()}…"))
             status.update(label="Saving…")
-            store().save(result, saved_by=user_email())
-            if len(store().corrections(result.article_id)):  # analysed again: analysts' fixes still apply
-                result = store().load(result.article_id)
-                _load.clear()
-            status.update(label="Done", state="complete")
+            try:
+                store().save(result, saved_by=user_email())
+            except StoreError as exc:
+                unsaved = exc
+                status.update(label="Analysed, not saved", state="error")
+            else:
+                if len(store().corrections(result.article_id)):  # analysed again: analysts' fixes still apply
+                    result = store().load(result.article_id)
+                    _load.clear()
+                status.update(label="Done", state="complete")
     except AnalysisError as exc:
         st.error(str(exc))
         return None
+    if unsaved is not None:
+        st.warning(f"Not saved: {unsaved}. The analysis is shown below, but its share link opens only in this "
+                   "session; download it to keep it.")
     st.session_state[_SESSION_KEY] = result
     st.query_params["a"] = result.article_id
     return result
