@@ -114,6 +114,14 @@ def quote_records(result: object) -> list[dict]:
     return rows
 
 
+def _cmd_stance(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.stance import stance_jsonl
+
+    text = read_input(args.file)
+    stance_jsonl(text.splitlines(), out)
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -138,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
                    help="JSONL file, or - (default) for standard input")
     p.set_defaults(func=_cmd_quotes)
+
+    p = sub.add_parser("stance", help="stance of statements: JSONL in ({id, text, speaker?, cue?, content?}), out")
+    p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
+                   help="JSONL file, or - (default) for standard input")
+    p.set_defaults(func=_cmd_stance)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)
