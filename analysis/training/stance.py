@@ -63,6 +63,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--neutral-cap", type=int, default=3000, help="PolNeAR neutral relations kept")
     p.add_argument("--lexicon-labels", default="", help="comma-separated labels taken from `polnear-lexicon`")
     p.add_argument("--lexicon-cap", type=int, default=1000, help="`polnear-lexicon` relations kept per label")
+    p.add_argument("--neutral-vader", type=float, default=0.0,
+                   help="keep a PolNeAR neutral relation only if VADER's |compound| of its content is < this (0: off)")
     p.add_argument("--goemotions-cap", type=int, default=800, help="GoEmotions comments kept per label")
     p.add_argument("--no-goemotions", action="store_true")
     p.add_argument("--written-repeat", type=int, default=4, help="times each written example is used per epoch")
@@ -80,6 +82,14 @@ def build_training_set(args: argparse.Namespace) -> list[Any]:
 
     rng = random.Random(args.seed)
     polnear = polnear_examples()
+    if args.neutral_vader > 0:  # a neutral relation must also read as neutral to VADER (|compound| below the bound)
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        vader = SentimentIntensityAnalyzer()
+        polnear = [
+            ex for ex in polnear
+            if ex.source != "polnear-neutral" or abs(vader.polarity_scores(ex.content)["compound"]) < args.neutral_vader
+        ]
     examples = sample([ex for ex in polnear if ex.source != "polnear-lexicon"], {"neutral": args.neutral_cap}, rng)
     lexicon_labels = [lab for lab in args.lexicon_labels.split(",") if lab]
     if lexicon_labels:
@@ -273,6 +283,19 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     return log
 
 
+def _weight_flags(argv: list[str]) -> list[str]:
+    """The command-line flags that decide the weights: `--out`, `--log` and `--no-card` (and their values) dropped."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--out", "--log"):
+            skip = True
+        elif not arg.startswith(("--out=", "--log=")) and arg != "--no-card":
+            out.append(arg)
+    return out
+
+
 def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> str:
     import peft
     import torch
@@ -283,7 +306,7 @@ def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> s
     from analysis.training.stance_data import CUE_LEMMAS, GOEMOTIONS_MAP, NEUTRAL_CUES
 
     final = log["final"]
-    command = "python -m analysis.training.stance " + " ".join(sys.argv[1:])
+    command = "python -m analysis.training.stance " + " ".join(_weight_flags(sys.argv[1:]))
     tables = []
     for run in log["runs"]:
         rows = "\n".join(
@@ -370,6 +393,8 @@ each epoch for this log, and it guided the choice of the hyper-parameters below 
 ```
 {command}
 ```
+
+(`--out` defaults to `data/models/stance`; the output and log folders do not change the weights.)
 
 Wall time: {log["train_seconds"]:.0f} s ({log["train_seconds"] / 60:.1f} min) with
 `torch.set_num_threads({log["threads"]})` on {platform.processor() or platform.machine()} ({os.cpu_count()} visible

@@ -7,9 +7,9 @@ is built from three sources, each documented in the model card:
    A relation whose cue is one of the verbs or nouns in `CUE_LEMMAS` gets that verb's label (distant label: "accused"
    -> outraged, "endorsed" -> supportive, "protested" -> protesting...). A relation with a plain reporting cue
    (`NEUTRAL_CUES`: said, told, according to...) whose content the lexicon (`analysis.lexicon`) finds no stance in
-   is `neutral`; where the lexicon does find a stance in the content of such a relation, that label is kept as a
-   separate source (`polnear-lexicon`, used only where the training script asks for it). Negated cues and every
-   other relation are left out. In training the cue is hidden (replaced by
+   is `neutral`. A relation with any other cue whose content the lexicon gives a stance is kept with the lexicon's
+   label as a separate source (`polnear-lexicon`, used only where the training script asks for it). Negated cues
+   and every other relation are left out. In training the cue is hidden (replaced by
    the mask token) in a share of the examples, so that the model must learn the label from the content.
 2. **GoEmotions train** (`../shared/data/raw/goemotions/train.tsv`), Reddit comments whose emotions all map to one
    label by `GOEMOTIONS_MAP` (anger, annoyance, disgust, disapproval -> outraged; fear, nervousness -> concerned;
@@ -164,10 +164,13 @@ def polnear_examples(folder: Path | None = None) -> list[Example]:
             label = cue_label(cue)
             source = "polnear-cue"
             if label is None:
-                if " ".join(cue.lower().split()) not in NEUTRAL_CUES:
-                    continue
                 label = lexicon_stance(content).label
-                source = "polnear-neutral" if label == "neutral" else "polnear-lexicon"
+                if label != "neutral":
+                    source = "polnear-lexicon"
+                elif " ".join(cue.lower().split()) in NEUTRAL_CUES:
+                    source = "polnear-neutral"
+                else:
+                    continue
             out.append(Example(label, speaker, cue, content, source, article))
     return out
 
