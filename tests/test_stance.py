@@ -177,3 +177,18 @@ def test_shipped_model_is_small_and_has_a_card() -> None:
 )
 def test_distant_cue_labels(cue: str, label: str | None) -> None:
     assert cue_label(cue) == label
+
+
+def test_evaluation_peers_on_written_statements() -> None:
+    import pandas as pd
+
+    from analysis.evaluate.__main__ import COMMANDS
+    from analysis.evaluate.stance import lexicon_predictions, zero_shot_predictions
+
+    assert COMMANDS["stance"] == "analysis.evaluate.stance"
+    rows = [CLEAR["protesting"], CLEAR["outraged"], CLEAR["neutral"]]
+    frame = pd.DataFrame([{"text": r.text, "speaker": r.speaker, "cue": r.cue, "content": r.content} for r in rows])
+    assert lexicon_predictions(frame) == ["protesting", "outraged", "neutral"]
+    zero = zero_shot_predictions([r.text for r in rows])
+    assert len(zero) == 3 and set(zero) <= set(LABELS)
+    assert zero[0] == "protesting"

@@ -109,7 +109,8 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> Any:
 def zero_shot_predictions(texts: Sequence[str]) -> list[str]:
     """The label whose codebook description is most similar (cosine) to each text's MiniLM embedding."""
     labels = list(LABEL_DESCRIPTIONS)
-    sims = embed(list(texts)) @ embed([LABEL_DESCRIPTIONS[k] for k in labels]).T
+    vectors = embed([LABEL_DESCRIPTIONS[k] for k in labels] + list(texts))  # one encoder load for both
+    sims = vectors[len(labels) :] @ vectors[: len(labels)].T
     return [labels[i] for i in sims.argmax(1).tolist()]
 
 
