@@ -330,6 +330,11 @@ def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> s
         f"| {src} | " + " | ".join(str(c.get(lab, 0)) for lab in LABELS) + " |"
         for src, c in log["train_counts"].items()
     )
+    vader_md = (
+        f" and whose content VADER (vaderSentiment) also reads as neutral (|compound| < {args.neutral_vader})"
+        if args.neutral_vader > 0
+        else ""
+    )
     soup = (
         f"a weight average (\"model soup\") of {args.soup} runs that share the initialisation and differ in data "
         f"order, cue masking and dropout; their LoRA deltas are concatenated into one adapter of rank "
@@ -367,7 +372,8 @@ Built by `analysis/training/stance_data.py`; {log["n_train"]} examples per epoch
 1. **PolNeAR train** (Newell, Margolin & Ruths, LREC 2018; `../shared/data/raw/polnear/train/`, see its SOURCE.md;
    one annotator file per article). Distant labels from the attribution **cue**: a relation whose cue holds an
    inflected form of one of these words gets the label (negated cues and "pleaded guilty" are skipped; "filed" with
-   complaint/suit/lawsuit is protesting):
+   complaint/suit/lawsuit is protesting; the bare forms back, pan, march, fear, rail, lash, beg(s) are ambiguous
+   and do not count, their other inflections do):
 
    | label | cue words (base forms) |
    |---|---|
@@ -375,7 +381,11 @@ Built by `analysis/training/stance_data.py`; {log["n_train"]} examples per epoch
 
    `polnear-neutral`: a relation whose cue is a plain reporting cue ({len(NEUTRAL_CUES)} forms: said, told,
    according to, wrote, noted, reported, ...) and whose content the lexicon (`analysis/lexicon.py`) finds no stance
-   in; a seeded sample of {args.neutral_cap} is kept. All other relations are left out. In training the cue is
+   in{vader_md}; a seeded sample of {args.neutral_cap} is kept. `polnear-lexicon`: a relation with any other cue
+   (a reporting cue or one outside both lists) whose content the lexicon does give a stance keeps the lexicon's
+   label; used for {args.lexicon_labels or "no label"} (at most {args.lexicon_cap} per label, seeded sample; the
+   lexicon's protesting and threatening are too imprecise to use). All other relations are left out. In training
+   the cue is
    replaced by the mask token in a share of {args.mask_cue} of the examples (drawn anew each epoch), so that the
    model learns the stance from the content and speaker, not only from the cue word.
 2. **GoEmotions train** (Demszky et al., ACL 2020; `../shared/data/raw/goemotions/train.tsv`, Apache-2.0 per the

@@ -47,7 +47,7 @@ CUE_LEMMAS: dict[str, tuple[str, ...]] = {
         "denounce", "denunciation", "slam", "blast", "attack", "decry", "lambast", "lambaste", "rebuke", "deplore",
         "mock", "ridicule", "blame", "chide", "assail", "berate", "excoriate", "scold", "rail", "fume", "bash",
         "deride", "disparage", "insult", "smear", "complain", "lash", "scoff", "taunt", "skewer", "savage", "pan",
-        "trash", "vilify", "demonize", "demonise", "castigate", "upbraid", "admonish", "ridicule", "sneer",
+        "trash", "vilify", "demonize", "demonise", "castigate", "upbraid", "admonish", "sneer",
     ),
     "protesting": (
         "protest", "boycott", "sue", "lawsuit", "petition", "march", "chant", "picket", "walkout",
@@ -56,11 +56,11 @@ CUE_LEMMAS: dict[str, tuple[str, ...]] = {
     "supportive": (
         "endorse", "endorsement", "praise", "support", "back", "defend", "defense", "defence", "welcome", "thank",
         "applaud", "commend", "hail", "congratulate", "laud", "celebrate", "cheer", "embrace", "vouch", "champion",
-        "salute", "compliment", "tout_other",
+        "salute", "compliment",
     ),
 }
 #: forms never taken as a cue label ("back" as an adverb, "pan" out, "march" the month)
-_STOP_FORMS = {"back", "pan", "march", "fear", "tout_other", "rail", "lash", "beg", "begs"}
+_STOP_FORMS = {"back", "pan", "march", "fear", "rail", "lash", "beg", "begs"}
 #: plain reporting cues: a relation with one of these and no lexicon stance in its content is `neutral`
 NEUTRAL_CUES = frozenset(
     {
