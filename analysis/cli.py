@@ -146,6 +146,13 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_stance(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.stance import stance_jsonl
+
+    stance_jsonl(jsonl_lines(read_input(args.file)), out)
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -185,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=_cmd_batch)
+    return 0
+
+
+    p = sub.add_parser("stance", help="stance of statements: JSONL in ({id, text, speaker?, cue?, content?}), out")
+    p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
+                   help="JSONL file, or - (default) for standard input")
+    p.set_defaults(func=_cmd_stance)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)

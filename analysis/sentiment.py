@@ -304,17 +304,18 @@ def _missing(model_dir: Path) -> list[str]:
     return [name for name in (CONFIG_FILE, HEAD_FILE, *ADAPTER_FILES) if not (model_dir / name).is_file()]
 
 
-def _merge_lora(encoder: Any, model_dir: Path) -> None:
+def _merge_lora(encoder: Any, model_dir: Path, train_hint: str = TRAIN_HINT) -> None:
     """Add the peft LoRA deltas `scale * B @ A` of `model_dir` into the encoder's Linear weights, in place.
 
     Done by hand so that inference does not import peft (seconds of start-up); the files are peft's own format.
+    Shared by every adapter on the MiniLM encoder; `train_hint` is the training command named in errors.
     """
     import torch
     from safetensors.torch import load_file
 
     adapter = json.loads((model_dir / "adapter_config.json").read_text(encoding="utf-8"))
     if adapter.get("peft_type") != "LORA" or adapter.get("use_dora") or adapter.get("modules_to_save"):
-        raise ModelMismatchError(f"{model_dir} holds no plain LoRA adapter; retrain: {TRAIN_HINT}")
+        raise ModelMismatchError(f"{model_dir} holds no plain LoRA adapter; retrain: {train_hint}")
     r, alpha = int(adapter["r"]), float(adapter["lora_alpha"])
     scale = alpha / math.sqrt(r) if adapter.get("use_rslora") else alpha / r
     state = load_file(str(model_dir / "adapter_model.safetensors"))
@@ -328,7 +329,7 @@ def _merge_lora(encoder: Any, model_dir: Path) -> None:
             b = state[key[: -len(suffix_a)] + ".lora_B.weight"]
             module = modules.get(name)
             if module is None or tuple(module.weight.shape) != (b.shape[0], a.shape[1]):
-                raise ModelMismatchError(f"LoRA weight {key} does not fit the base encoder; retrain: {TRAIN_HINT}")
+                raise ModelMismatchError(f"LoRA weight {key} does not fit the base encoder; retrain: {train_hint}")
             module.weight += scale * (b.float() @ a.float())
 
 

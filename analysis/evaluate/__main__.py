@@ -12,6 +12,7 @@ COMMANDS = {
     "statements": "analysis.evaluate.statements",
     "quotes": "analysis.evaluate.quotes",
     "sentiment": "analysis.evaluate.sentiment",
+    "stance": "analysis.evaluate.stance",
 }
 
 
