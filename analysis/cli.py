@@ -192,8 +192,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=_cmd_batch)
-    return 0
-
 
     p = sub.add_parser("stance", help="stance of statements: JSONL in ({id, text, speaker?, cue?, content?}), out")
     p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",

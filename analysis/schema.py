@@ -112,10 +112,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("outlet", "string", "The outlet the statement was reported through ('according to The Guardian')."),
         Column("stance", "string", "concerned, outraged, protesting, threatening, supportive or neutral "
                                    "(see ../shared/docs/stance-codebook.md)."),
-        Column("stance_method", "string", "How the stance was decided: lexicon (cue words and phrases) or model."),
-        Column("stance_evidence", "string", "The cue or phrase the lexicon matched; null for the model."),
+        Column("stance_method", "string", "How the stance was decided: model, or lexicon (cue words and phrases, "
+                                          "where the model was unsure and the lexicon found a stance)."),
+        Column("stance_evidence", "string", "The cue or phrase the lexicon matched where the lexicon decided; "
+                                            "else null."),
         Column("stance_scores", "object", "The stance model's probability for each of the six labels (a dict); "
-                                          "null where the lexicon decided."),
+                                          "null only in analyses made before the model."),
         Column("targets", "object", "List of the actors the statement names in its content (not its speaker, not "
                                     "media): whom or what it reacts to."),
         Column("target_countries", "object", "List of those targets' countries other than the speaker's own "

@@ -60,6 +60,20 @@ def _run_ours(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
     return pred, {"load_s": load_s, "seconds": elapsed}
 
 
+def _run_pipeline(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
+    """What the pipeline decides: the model, with the lexicon where the model is unsure (`analysis.stance_stage`)."""
+    from analysis.stance import StanceInput, load_stance_model
+    from analysis.stance_stage import combine
+
+    model = load_stance_model()
+    t0 = time.perf_counter()
+    scores = model.predict([StanceInput(r.text, r.speaker, r.cue, r.content) for r in gold.itertuples()],
+                           batch_size=batch_size)
+    lexicon = lexicon_predictions(gold)
+    pred = [combine(s.stance, s.scores, lex)[0] for s, lex in zip(scores, lexicon, strict=True)]
+    return pred, {"load_s": 0.0, "seconds": time.perf_counter() - t0}
+
+
 def cue_lemma(passage: str, cue: str) -> str:
     """The cue's lemma as the pipeline finds it (first content verb, "according to", else the lemmas joined)."""
     from analysis.nlp import load_spacy
@@ -156,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     gold = load_stance_gold(args.gold, args.polnear_dir)
     if args.subset != "all":
         gold = gold[gold["subset"] == args.subset].reset_index(drop=True)
-    runners = {"ours": lambda: _run_ours(gold, args.batch_size)}
+    runners = {"ours": lambda: _run_ours(gold, args.batch_size),
+               "pipeline": lambda: _run_pipeline(gold, args.batch_size)}
     if not args.no_peers:
         runners.update(lexicon=lambda: _run_lexicon(gold), zero_shot=lambda: _run_zero_shot(gold))
     report: dict[str, Any] = {"gold": str(args.gold), "subset": args.subset, "n": len(gold)}
@@ -178,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     titles = {
         "ours": "ours (MiniLM + LoRA, speaker [SEP] cue [SEP] content)",
+        "pipeline": "pipeline (ours, with the lexicon where ours is below 0.7 and the lexicon finds a stance)",
         "lexicon": "lexicon (analysis/lexicon.py: cue lemma + content phrases)",
         "zero_shot": "zero-shot (MiniLM mean-pooled similarity to codebook label descriptions)",
     }

@@ -1,0 +1,46 @@
+"""The stance stage in the pipeline: the model's stance per statement, the lexicon where the model is unsure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.stance_stage import LEXICON_BELOW, combine
+
+
+def test_every_statement_has_the_models_probabilities(seed_analysis) -> None:
+    st = seed_analysis.statements
+    assert len(st)
+    for rec in st.to_dict(orient="records"):
+        scores = rec["stance_scores"]
+        assert set(scores) == {"concerned", "outraged", "protesting", "threatening", "supportive", "neutral"}
+        assert abs(sum(scores.values()) - 1) < 1e-3
+        if rec["stance_method"] == "model":
+            assert rec["stance"] == max(scores, key=scores.get) and pd.isna(rec["stance_evidence"])
+        else:
+            assert rec["stance_method"] == "lexicon" and isinstance(rec["stance_evidence"], str)
+            assert max(scores.values()) < LEXICON_BELOW
+
+
+def test_seed_stances(seed_analysis) -> None:
+    st = seed_analysis.statements
+    by_speaker = {s: set(g["stance"]) for s, g in st.groupby("speaker")}
+    assert by_speaker["Georgy Zinoviev"] == {"outraged"}
+    assert by_speaker["Matthew Miller"] == {"concerned"}
+    summoned = st[st["cue_text"] == "summoned"]
+    assert list(summoned["stance"]) == ["protesting"]
+    assert {"RUS", "PRK"} <= set(summoned.iloc[0]["target_countries"])
+    signed = st[st["cue_text"] == "signed"]
+    assert list(signed["stance"]) == ["supportive"]
+    response = st[st["content_text"].str.contains("response", na=False)]
+    assert len(response) and set(response["stance"]) == {"threatening"}
+
+
+def test_the_lexicon_decides_only_where_the_model_is_unsure() -> None:
+    sure = {"concerned": 0.05, "outraged": 0.05, "protesting": 0.0, "threatening": 0.0, "supportive": 0.0,
+            "neutral": 0.9}
+    unsure = {"concerned": 0.3, "outraged": 0.1, "protesting": 0.0, "threatening": 0.2, "supportive": 0.0,
+              "neutral": 0.4}
+    assert combine("neutral", sure, "threatening") == ("neutral", "model")
+    assert combine("neutral", unsure, "threatening") == ("threatening", "lexicon")
+    assert combine("neutral", unsure, "neutral") == ("neutral", "model")
+    assert combine("neutral", unsure, None) == ("neutral", "model")
