@@ -8,12 +8,6 @@ folder named `pages/`); each test starts its own server so that each address is 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +16,8 @@ import pytest
 from analysis import analyze
 from analysis.settings import ROOT
 from analysis.store import Store
+from tests.served import BROWSER_MARKS, chromium, streamlit_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SECRETS = """[auth]
 redirect_uri = "http://127.0.0.1:8501/oauth2callback"
 cookie_secret = "test-only-cookie-secret"
@@ -34,11 +26,7 @@ client_secret = "not-a-secret"
 server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
 """
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="Chromium not installed (apt-get install chromium); CI installs it"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -58,40 +46,14 @@ def server(stored, tmp_path) -> Iterator[str]:
     """A fresh server (so the test's request is its first) with sign-in on."""
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(SECRETS, encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "STANCE_ATLAS_DATA_DIR": str(stored[0]), "DATABASE_URL": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--secrets.files", str(secrets)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with streamlit_server(stored[0], "--secrets.files", str(secrets)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("address", ["library", "map?a={id}", "trends", "actors?a={id}"])

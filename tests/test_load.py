@@ -12,66 +12,27 @@ gives them, and named in the sample's gold data). Marked `browser`, like tests/t
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from analysis.settings import ROOT
 from analysis.store import SQLITE_FILE, Store
 from analysis.views import top_actors
 from tests.conftest import SAMPLE_SLUGS, SAMPLES
+from tests.served import BROWSER_MARKS, chromium, streamlit_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SESSIONS = 20
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="Chromium not installed (apt-get install chromium); CI installs it"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A `streamlit run app.py` on a free loopback port with a store of its own: (base URL, store folder)."""
-    port = _free_port()
     folder = tmp_path_factory.mktemp("loadstore")
-    env = {**os.environ, "STANCE_ATLAS_DATA_DIR": str(folder), "DATABASE_URL": ""}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {proc.stdout.read().decode()[-2000:]}")
-    yield base, folder
-    proc.terminate()
-    proc.wait(timeout=20)
+    with streamlit_server(folder) as base:
+        yield base, folder
 
 
 def _metrics(page) -> dict[str, int]:
@@ -85,15 +46,12 @@ def _metrics(page) -> dict[str, int]:
 
 
 def test_twenty_simultaneous_sessions_each_get_their_own_result(server, sample_analyses) -> None:
-    from playwright.sync_api import sync_playwright
-
     base, folder = server
     texts = {slug: (SAMPLES / f"{slug}.txt").read_text(encoding="utf-8") for slug in SAMPLE_SLUGS}
     sessions = [(slug, f"{slug} · reader {n}") for n in range(SESSIONS // len(SAMPLE_SLUGS)) for slug in SAMPLE_SLUGS]
     assert len(sessions) == SESSIONS
     results: dict[str, tuple[str, str]] = {}  # title -> (slug, article id)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         pages = []
         for slug, title in sessions:  # every session opens and fills in its form
             page = browser.new_context().new_page()
@@ -116,7 +74,6 @@ def test_twenty_simultaneous_sessions_each_get_their_own_result(server, sample_a
             assert (metrics["Actors"], metrics["Statements"]) == (len(reference.actors), len(reference.statements))
             assert page.get_by_text("Traceback").count() == 0 and page.get_by_text("Not saved").count() == 0
             results[title] = (slug, article_id)
-        browser.close()
 
     ids = [aid for _, aid in results.values()]
     assert len(results) == SESSIONS and len(set(ids)) == SESSIONS  # every session has its own analysis id
