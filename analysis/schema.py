@@ -22,6 +22,19 @@ class Column(NamedTuple):
 
 _ID = Column("article_id", "string", "Id of the analysed article (16 hex digits); the share link's `?a=`.")
 
+def _stance_profile(counted: str) -> tuple[Column, ...]:
+    """The stance profile columns of actors and countries (`analysis.profiles`); `counted` says whose statements."""
+    return (
+        Column("statement_count", "Int64", counted),
+        Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
+                                                "model probabilities where the model ran); null without statements."),
+        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
+                                            "null without statements."),
+        Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
+                                                "confident first: the evidence for it."),
+    )
+
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "actors": (
         _ID,
@@ -44,13 +57,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("sentiment_negative", "Int64", "Mentions of the actor the model reads as negative."),
         Column("sentiment_neutral", "Int64", "Mentions read as neutral."),
         Column("sentiment_positive", "Int64", "Mentions read as positive."),
-        Column("statement_count", "Int64", "Statements the actor speaks or acts in."),
-        Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
-                                                "model probabilities where the model ran); null without statements."),
-        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
-                                            "null without statements."),
-        Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
-                                                "confident first: the evidence for it."),
+        *_stance_profile("Statements the actor speaks or acts in."),
     ),
     "mentions": (
         _ID,
@@ -78,13 +85,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("mention_count", "Int64", "Mentions of the country itself (names, capitals, metonyms, demonyms)."),
         Column("actor_mentions", "Int64", "Mentions of all its actors, the country's own included."),
         Column("sentiment", "Float64", "Mean sentiment score over the mentions of all its actors, in [-1, 1]."),
-        Column("statement_count", "Int64", "Statements of all its actors (by `speaker_country`)."),
-        Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
-                                                "model probabilities where the model ran); null without statements."),
-        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
-                                            "null without statements."),
-        Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
-                                                "confident first: the evidence for it."),
+        *_stance_profile("Statements of all its actors (by `speaker_country`)."),
         Column("lat", "Float64", "Latitude of a point inside the country, for arcs and labels."),
         Column("lon", "Float64", "Longitude of that point."),
     ),
