@@ -333,6 +333,32 @@ def _merge_lora(encoder: Any, model_dir: Path, train_hint: str = TRAIN_HINT) -> 
             module.weight += scale * (b.float() @ a.float())
 
 
+def load_adapted_net(model_dir: Path, config: Any, *, name: str, train_hint: str) -> Any:
+    """The network of one of our models: base encoder (hash checked) + the folder's LoRA merged + its head tensors.
+
+    Shared by the sentiment and stance models: `config` needs `base_model_sha256` and what `_build_net` reads; every
+    tensor of `head.safetensors` is copied into the parameter of the same name.
+
+    Raises:
+        ModelMismatchError: the installed base encoder or its layers do not fit the adapter.
+    """
+    from analysis.encoder import check_base_model, load_base_encoder
+
+    check_base_model(config.base_model_sha256, adapter=f"{name} adapter in {model_dir}")
+
+    import torch
+    from safetensors.torch import load_file
+
+    encoder = load_base_encoder()
+    _merge_lora(encoder, model_dir, train_hint)
+    net = _build_net(encoder, config)
+    with torch.no_grad():
+        for key, value in load_file(str(model_dir / HEAD_FILE)).items():
+            net.get_parameter(key).copy_(value)
+    net.eval()
+    return net
+
+
 def load_from_dir(model_dir: Path) -> SentimentModel:
     """Load a sentiment model from `model_dir` (uncached; prefer `load_sentiment_model`).
 
@@ -340,7 +366,7 @@ def load_from_dir(model_dir: Path) -> SentimentModel:
         ModelNotInstalledError: adapter files are missing; the message names the training command.
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
     """
-    from analysis.encoder import check_base_model, load_base_encoder, load_tokenizer
+    from analysis.encoder import load_tokenizer
 
     missing = _missing(model_dir)
     if missing:
@@ -349,20 +375,7 @@ def load_from_dir(model_dir: Path) -> SentimentModel:
             f"restore data/models/sentiment/ from the repository or run: {TRAIN_HINT}"
         )
     config = SentimentConfig.from_file(model_dir / CONFIG_FILE)
-    check_base_model(config.base_model_sha256, adapter=f"sentiment adapter in {model_dir}")
-
-    import torch
-    from safetensors.torch import load_file
-
-    encoder = load_base_encoder()
-    _merge_lora(encoder, model_dir)
-    net = _build_net(encoder, config)
-    head = load_file(str(model_dir / HEAD_FILE))
-    with torch.no_grad():
-        net.markers.copy_(head["markers"])
-        net.classifier.weight.copy_(head["classifier.weight"])
-        net.classifier.bias.copy_(head["classifier.bias"])
-    net.eval()
+    net = load_adapted_net(model_dir, config, name="sentiment", train_hint=TRAIN_HINT)
     return SentimentModel(net, load_tokenizer(), config)
 
 

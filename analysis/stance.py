@@ -202,8 +202,8 @@ def load_from_dir(model_dir: Path) -> StanceModel:
         ModelNotInstalledError: adapter files are missing; the message names the training command.
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
     """
-    from analysis.encoder import check_base_model, load_base_encoder, load_tokenizer
-    from analysis.sentiment import _merge_lora
+    from analysis.encoder import load_tokenizer
+    from analysis.sentiment import load_adapted_net
 
     missing = _missing(model_dir)
     if missing:
@@ -212,19 +212,7 @@ def load_from_dir(model_dir: Path) -> StanceModel:
             f"restore data/models/stance/ from the repository or run: {TRAIN_HINT}"
         )
     config = StanceConfig.from_file(model_dir / CONFIG_FILE)
-    check_base_model(config.base_model_sha256, adapter=f"stance adapter in {model_dir}")
-
-    import torch
-    from safetensors.torch import load_file
-
-    encoder = load_base_encoder()
-    _merge_lora(encoder, model_dir, TRAIN_HINT)
-    net = build_net(encoder, config)
-    head = load_file(str(model_dir / HEAD_FILE))
-    with torch.no_grad():
-        net.classifier.weight.copy_(head["classifier.weight"])
-        net.classifier.bias.copy_(head["classifier.bias"])
-    net.eval()
+    net = load_adapted_net(model_dir, config, name="stance", train_hint=TRAIN_HINT)
     return StanceModel(net, load_tokenizer(), config)
 
 
