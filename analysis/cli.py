@@ -24,7 +24,7 @@ def read_input(path: str, *, stdin: TextIO | None = None) -> str:
         InputFileNotFoundError: the file does not exist or is not readable.
         NotUtf8Error, BinaryFileError: the bytes are not UTF-8 text.
     """
-    from analysis.article import decode_bytes
+    from analysis.stages.article import decode_bytes
 
     if path == "-":
         stream = stdin or sys.stdin
@@ -44,7 +44,7 @@ def read_input(path: str, *, stdin: TextIO | None = None) -> str:
 
 def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.pipeline import analyze
-    from analysis.report import summary
+    from analysis.tools.report import summary
 
     text = read_input(args.file)
     result = analyze(text, title=args.title, published=args.published, source=args.source)
@@ -127,14 +127,14 @@ def quote_records(result: object) -> list[dict]:
 
 
 def _cmd_sentiment(args: argparse.Namespace, out: TextIO) -> int:
-    from analysis.sentiment import sentiment_jsonl
+    from analysis.models.sentiment import sentiment_jsonl
 
     sentiment_jsonl(jsonl_lines(read_input(args.file)), out, batch_size=args.batch_size)
     return 0
 
 
 def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
-    from analysis.batch import iter_report_lines, run_batch
+    from analysis.tools.batch import iter_report_lines, run_batch
 
     report = run_batch(Path(args.folder), workers=args.workers, scheduler=args.scheduler, source=args.source,
                        progress=not args.no_progress)
@@ -147,7 +147,7 @@ def _cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_stance(args: argparse.Namespace, out: TextIO) -> int:
-    from analysis.stance import stance_jsonl
+    from analysis.models.stance import stance_jsonl
 
     stance_jsonl(jsonl_lines(read_input(args.file)), out)
     return 0

@@ -13,16 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.actors import detect_actors
-from analysis.article import Article, prepare_article
-from analysis.countries import involved_countries
-from analysis.nlp import load_spacy, spacy_model_name
-from analysis.profiles import stance_profiles
-from analysis.quotes import find_statements
+from analysis.models.nlp import load_spacy, spacy_model_name
 from analysis.schema import TABLES, conform, records
 from analysis.settings import Settings, load_settings
-from analysis.stance_stage import model_stance
-from analysis.tone import score_sentiment
+from analysis.stages.actors import detect_actors
+from analysis.stages.article import Article, prepare_article
+from analysis.stages.countries import involved_countries
+from analysis.stages.profiles import stance_profiles
+from analysis.stages.sentiment import score_sentiment
+from analysis.stages.stance import model_stance
+from analysis.stages.statements import find_statements
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
 PIPELINE_VERSION = "0.1.0"
@@ -100,9 +100,9 @@ def set_torch_threads(threads: int) -> None:
 def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one."""
     load_spacy()
-    from analysis.attribution import load_tagger
-    from analysis.sentiment import load_sentiment_model
-    from analysis.stance import load_stance_model
+    from analysis.models.attribution import load_tagger
+    from analysis.models.sentiment import load_sentiment_model
+    from analysis.models.stance import load_stance_model
 
     load_tagger()
     load_sentiment_model()
@@ -114,10 +114,10 @@ def model_versions() -> dict[str, str]:
     """Return the models the pipeline uses, as name -> 'package version' or adapter hash (loads nothing)."""
     from importlib.metadata import version
 
-    from analysis.attribution import ADAPTER_DIR
-    from analysis.encoder import BASE_MODEL_NAME
-    from analysis.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
-    from analysis.stance import DEFAULT_MODEL_DIR as STANCE_DIR
+    from analysis.models.attribution import ADAPTER_DIR
+    from analysis.models.encoder import BASE_MODEL_NAME
+    from analysis.models.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
+    from analysis.models.stance import DEFAULT_MODEL_DIR as STANCE_DIR
 
     return {
         "spacy": spacy_model_name(),

@@ -23,7 +23,7 @@ class Column(NamedTuple):
 _ID = Column("article_id", "string", "Id of the analysed article (16 hex digits); the share link's `?a=`.")
 
 def _stance_profile(counted: str) -> tuple[Column, ...]:
-    """The stance profile columns of actors and countries (`analysis.profiles`); `counted` says whose statements."""
+    """The stance profile columns of actors and countries (`analysis.stages.profiles`); `counted`: whose statements."""
     return (
         Column("statement_count", "Int64", counted),
         Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "

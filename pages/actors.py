@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.corrections import correction_log, country_choices
+from analysis.dashboard.corrections import correction_log, country_choices
 from analysis.errors import AnalysisError
 from pages import ui
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analysis.article import decode_bytes
+from analysis.dashboard.views import top_actors, top_statements
 from analysis.errors import AnalysisError
+from analysis.stages.article import decode_bytes
 from analysis.store import sample_articles
-from analysis.views import top_actors, top_statements
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

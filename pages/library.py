@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from analysis.dashboard.trends import analysis_label, country_name
 from analysis.errors import AnalysisError
-from analysis.trends import analysis_label, country_name
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

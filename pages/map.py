@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analysis.charts import TOPOJSON_URL, stance_map
-from analysis.views import arcs, country_view
+from analysis.dashboard.charts import TOPOJSON_URL, stance_map
+from analysis.dashboard.views import arcs, country_view
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
+from analysis.dashboard.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analysis.charts import sentiment_bars, stance_bars
-from analysis.views import STANCE_ORDER, stance_counts, stance_profile_table
+from analysis.dashboard.charts import sentiment_bars, stance_bars
+from analysis.dashboard.views import STANCE_ORDER, stance_counts, stance_profile_table
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from analysis.charts import stance_bars, stance_trend_chart
-from analysis.errors import AnalysisError
-from analysis.trends import (
+from analysis.dashboard.charts import stance_bars, stance_trend_chart
+from analysis.dashboard.trends import (
     MIN_ANALYSES,
     PERIODS,
     analysis_label,
@@ -16,7 +15,8 @@ from analysis.trends import (
     stance_trend,
     summary,
 )
-from analysis.views import top_statements
+from analysis.dashboard.views import top_statements
+from analysis.errors import AnalysisError
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import streamlit as st
 
-from analysis.access import is_allowed
+from analysis.dashboard.access import is_allowed
+from analysis.dashboard.views import STANCE_COLORS, for_download
 from analysis.errors import AccessDeniedError, AnalysisError, StoreError
 from analysis.pipeline import Analysis, analyze
 from analysis.settings import Settings, load_settings
 from analysis.store import Store, check_id, database_url
-from analysis.views import STANCE_COLORS, for_download
 
 APP_TITLE = "Stance Atlas"
 _SESSION_KEY = "analysis"
@@ -284,6 +284,6 @@ def download_analysis(analysis: Analysis) -> None:
 
 def header(analysis: Analysis) -> None:
     """The analysed article's title line and share link, shown on every page."""
-    art = analysis.article
+    art = analysis.stages.article
     st.caption(" · ".join(x for x in (art.title or "Untitled article", art.source, art.published) if x)
                + f" · id {analysis.article_id}")

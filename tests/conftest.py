@@ -56,9 +56,15 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_text(shared: Path) -> str:
+def seed_path(shared: Path) -> Path:
+    """The seed article's file in the shared folder (never copied into the repo)."""
+    return shared / "seeds" / "article-russia-north-korea.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_text(seed_path: Path) -> str:
     """The seed article, read from the shared folder (never copied into the repo)."""
-    return (shared / "seeds" / "article-russia-north-korea.txt").read_text(encoding="utf-8")
+    return seed_path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

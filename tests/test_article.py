@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.article import (
-    check_language,
-    clean_text,
-    decode_bytes,
-    html_to_text,
-    looks_like_html,
-    normalise_date,
-    prepare_article,
-)
 from analysis.errors import (
     ArticleTooLongError,
     BinaryFileError,
@@ -21,6 +12,15 @@ from analysis.errors import (
     NoSentencesError,
     NotEnglishError,
     NotUtf8Error,
+)
+from analysis.stages.article import (
+    check_language,
+    clean_text,
+    decode_bytes,
+    html_to_text,
+    looks_like_html,
+    normalise_date,
+    prepare_article,
 )
 
 ENGLISH = ("The foreign minister said on Monday that the government would send a delegation to the talks, "

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.attribution import (
+from analysis.errors import ModelNotInstalledError
+from analysis.evaluate.quotes import evaluate, read_polnear
+from analysis.models.attribution import (
     ADAPTER_DIR,
     Attribution,
     attribution_dicts,
@@ -22,8 +24,6 @@ from analysis.attribution import (
     token_labels,
     windows,
 )
-from analysis.errors import ModelNotInstalledError
-from analysis.evaluate.quotes import evaluate, read_polnear
 
 needs_model = pytest.mark.skipif(
     not (ADAPTER_DIR / "adapter_model.safetensors").is_file(), reason="attribution adapter not trained"

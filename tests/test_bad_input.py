@@ -119,7 +119,7 @@ def test_exactly_one_character_over_the_limit_is_refused_and_the_limit_itself_is
     assert len(text) == 200_001
     with pytest.raises(ArticleTooLongError, match=r"has 200,001 characters; the limit is 200,000"):
         analyze(text)
-    from analysis.article import prepare_article
+    from analysis.stages.article import prepare_article
 
     assert len(prepare_article(text[:limit], max_chars=limit, fingerprint="t").text) == limit
 

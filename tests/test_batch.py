@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.batch import read_folder, run_batch
 from analysis.errors import InputFileNotFoundError
 from analysis.settings import load_settings
 from analysis.store import Store
+from analysis.tools.batch import read_folder, run_batch
 from tests.conftest import SAMPLE_SLUGS, SAMPLES
 
 
@@ -66,7 +66,7 @@ def test_batch_stores_every_article_and_resumes(tmp_path: Path, monkeypatch: pyt
         assert set(listed["title"]) == {SAMPLE_SLUGS[0].replace("-", " "), "Shoal row", "Board vote"}
         for aid in report.analysed:
             analysis = store.load(aid)
-            assert len(analysis.actors) and len(analysis.statements)
+            assert len(analysis.stages.actors) and len(analysis.statements)
             assert analysis.mentions["sentiment"].notna().all()
     finally:
         store.dispose()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from analysis.gazetteer import GAZETTEER_DIR, build_countries, load_gazetteer
+from analysis.rules.gazetteer import GAZETTEER_DIR, build_countries, load_gazetteer
 
 
 @pytest.mark.parametrize(
@@ -46,4 +46,4 @@ def test_ambiguous_demonyms_are_left_out() -> None:
 
 def test_countries_json_is_up_to_date_with_its_sources() -> None:
     shipped = json.loads((GAZETTEER_DIR / "countries.json").read_text(encoding="utf-8"))
-    assert shipped == build_countries(), "run: python -m analysis.gazetteer build"
+    assert shipped == build_countries(), "run: python -m analysis.rules.gazetteer build"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.lexicon import LABELS, lexicon_stance
+from analysis.rules.lexicon import LABELS, lexicon_stance
 
 
 @pytest.mark.parametrize(

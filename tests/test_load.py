@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis.dashboard.views import top_actors
 from analysis.store import SQLITE_FILE, Store
-from analysis.views import top_actors
 from tests.conftest import SAMPLE_SLUGS, SAMPLES
 from tests.served import BROWSER_MARKS, chromium, streamlit_server
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.profiles import STANCE_LABELS, dominant_label, profile
+from analysis.stages.profiles import STANCE_LABELS, dominant_label, profile
 
 
 def _st(i: int, stance: str, scores: dict | None = None) -> dict:

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis import analyze
-from analysis.article import clean_text, looks_like_html
 from analysis.cli import main
 from analysis.errors import InputError
-from analysis.lexicon import LABELS
+from analysis.rules.lexicon import LABELS
 from analysis.schema import TABLES, is_missing
+from analysis.stages.article import clean_text, looks_like_html
 
 _NEWS = ["Russia", "said", "the", "Seoul", "Putin", "Kim", "minister", "North", "of", "and", "US", "Kremlin",
          "Washington", "France", "Japan", "China", "Beijing", "told", "reporters", "foreign", "ministry",

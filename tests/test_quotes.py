@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from analysis import analyze
-from analysis.quotes import headline_end, statement_kind, trailer_start
 from analysis.settings import ROOT
+from analysis.stages.statements import headline_end, statement_kind, trailer_start
 
 
 def statements(text: str) -> list[dict]:

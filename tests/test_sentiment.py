@@ -11,7 +11,7 @@ import pytest
 
 from analysis.errors import AnalysisError, InvalidInputLineError, ModelMismatchError, ModelNotInstalledError, SpanError
 from analysis.evaluate.sentiment import metrics, vader_polarity
-from analysis.sentiment import (
+from analysis.models.sentiment import (
     ADAPTER_FILES,
     CONFIG_FILE,
     DEFAULT_MODEL_DIR,

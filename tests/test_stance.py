@@ -11,7 +11,7 @@ import pytest
 
 from analysis.cli import main as cli_main
 from analysis.errors import AnalysisError, InvalidInputLineError, ModelMismatchError, ModelNotInstalledError
-from analysis.stance import (
+from analysis.models.stance import (
     ADAPTER_FILES,
     CONFIG_FILE,
     DEFAULT_MODEL_DIR,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.stance_gold import (
+from analysis.evaluate.stance_gold import (
     CONFIDENCES,
     DEFAULT_GOLD_PATH,
     LABELS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.stance_stage import LEXICON_BELOW, combine
+from analysis.stages.stance import LEXICON_BELOW, combine
 
 
 def test_every_statement_has_the_models_probabilities(seed_analysis) -> None:

@@ -8,10 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.charts import stance_trend_chart
-from analysis.corrections import correction_log, country_choices
-from analysis.store import Store
-from analysis.trends import (
+from analysis.dashboard.charts import stance_trend_chart
+from analysis.dashboard.corrections import correction_log, country_choices
+from analysis.dashboard.trends import (
     analysis_label,
     compare_actors,
     compare_countries,
@@ -21,7 +20,8 @@ from analysis.trends import (
     stance_trend,
     summary,
 )
-from analysis.views import STANCE_COLORS
+from analysis.dashboard.views import STANCE_COLORS
+from analysis.store import Store
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.charts import country_shapes, stance_bars, stance_map
-from analysis.views import (
+from analysis.dashboard.charts import country_shapes, stance_bars, stance_map
+from analysis.dashboard.views import (
     STANCE_COLORS,
     arcs,
     country_view,

@@ -427,7 +427,7 @@ def _predictor(name: str) -> Predictor:
     if name == "pipeline":
         return pipeline_predictor
     if name == "tagger":
-        from analysis.attribution import attribution_dicts
+        from analysis.models.attribution import attribution_dicts
 
         return attribution_dicts
     if name == "rules":
@@ -482,17 +482,17 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     if args.tagger_adapter:
-        import analysis.attribution
+        import analysis.models.attribution
 
-        analysis.attribution.ADAPTER_DIR = Path(args.tagger_adapter)
+        analysis.models.attribution.ADAPTER_DIR = Path(args.tagger_adapter)
     if args.tagger_precision:
-        import analysis.attribution
+        import analysis.models.attribution
 
-        analysis.attribution.PRECISION = args.tagger_precision
+        analysis.models.attribution.PRECISION = args.tagger_precision
     if args.tagger_window:
-        import analysis.attribution
+        import analysis.models.attribution
 
-        analysis.attribution.INFER_MAX_TOKENS = args.tagger_window
+        analysis.models.attribution.INFER_MAX_TOKENS = args.tagger_window
     try:
         articles = read_polnear(args.polnear, args.limit)
     except FileNotFoundError as exc:

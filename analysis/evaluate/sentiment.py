@@ -110,7 +110,7 @@ def vader_polarity(compound: float) -> str:
 
 
 def _run_ours(targets: Sequence[Target], batch_size: int) -> dict[str, Any]:
-    from analysis.sentiment import load_sentiment_model
+    from analysis.models.sentiment import load_sentiment_model
 
     t0 = time.perf_counter()
     model = load_sentiment_model()

@@ -6,9 +6,9 @@ Usage::
 
 Prints macro-F1, accuracy, per-label precision/recall/F1 and the confusion matrix of each method on the same rows:
 
-- **ours**: `analysis.stance` (MiniLM + LoRA, input `speaker [SEP] cue [SEP] content`);
-- **lexicon**: `analysis.lexicon.lexicon_stance` on the content, with the cue's lemma (spaCy, as the pipeline finds
-  it) and the quoted words of the content, as in the statements table;
+- **ours**: `analysis.models.stance` (MiniLM + LoRA, input `speaker [SEP] cue [SEP] content`);
+- **lexicon**: `analysis.rules.lexicon.lexicon_stance` on the content, with the cue's lemma (spaCy, as the
+  pipeline finds it) and the quoted words of the content, as in the statements table;
 - **zero-shot**: cosine similarity of the MiniLM mean-pooled, normalised embedding of the passage to an embedding of
   each label's description from the codebook (`LABEL_DESCRIPTIONS`); the most similar label wins.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.evaluate.sentiment import metrics
-from analysis.stance import LABELS
+from analysis.models.stance import LABELS
 
 #: each label's description, from the codebook's "the actor..." column and typical cues (docs/stance-codebook.md)
 LABEL_DESCRIPTIONS: dict[str, str] = {
@@ -48,7 +48,7 @@ _QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{2,}?)[\"”»]")
 
 
 def _run_ours(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
-    from analysis.stance import StanceInput, load_stance_model
+    from analysis.models.stance import StanceInput, load_stance_model
 
     t0 = time.perf_counter()
     model = load_stance_model()
@@ -61,9 +61,9 @@ def _run_ours(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
 
 
 def _run_pipeline(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
-    """What the pipeline decides: the model, with the lexicon where the model is unsure (`analysis.stance_stage`)."""
-    from analysis.stance import StanceInput, load_stance_model
-    from analysis.stance_stage import combine
+    """What the pipeline decides: the model, with the lexicon where the model is unsure (`analysis.stages.stance`)."""
+    from analysis.models.stance import StanceInput, load_stance_model
+    from analysis.stages.stance import combine
 
     model = load_stance_model()
     t0 = time.perf_counter()
@@ -76,8 +76,8 @@ def _run_pipeline(gold: Any, batch_size: int) -> tuple[list[str], dict[str, floa
 
 def cue_lemma(passage: str, cue: str) -> str:
     """The cue's lemma as the pipeline finds it (first content verb, "according to", else the lemmas joined)."""
-    from analysis.nlp import load_spacy
-    from analysis.quotes import _lemma
+    from analysis.models.nlp import load_spacy
+    from analysis.stages.statements import _lemma
 
     start = passage.find(cue)
     if start < 0:
@@ -87,7 +87,7 @@ def cue_lemma(passage: str, cue: str) -> str:
 
 def lexicon_predictions(gold: Any) -> list[str]:
     """The lexicon's label for each gold row (content, cue lemma, quoted words of the content)."""
-    from analysis.lexicon import lexicon_stance
+    from analysis.rules.lexicon import lexicon_stance
 
     pred = []
     for r in gold.itertuples():
@@ -106,7 +106,7 @@ def embed(texts: Sequence[str], batch_size: int = 64) -> Any:
     """MiniLM sentence embeddings: mean-pooled last hidden states, L2-normalised (as sentence-transformers does)."""
     import torch
 
-    from analysis.encoder import load_base_encoder, load_tokenizer
+    from analysis.models.encoder import load_base_encoder, load_tokenizer
 
     tokenizer, encoder = load_tokenizer(), load_base_encoder()
     rows = []
@@ -148,7 +148,7 @@ def _print_report(name: str, r: dict[str, Any], out: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation; returns the process exit status."""
-    from analysis.stance_gold import DEFAULT_GOLD_PATH, load_stance_gold
+    from analysis.evaluate.stance_gold import DEFAULT_GOLD_PATH, load_stance_gold
 
     parser = argparse.ArgumentParser(
         prog="python -m analysis.evaluate stance",

@@ -23,8 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analysis.attribution import ADAPTER_DIR, LABELS, WINDOW_STEP, WINDOW_TOKENS, encode, token_labels, windows
 from analysis.evaluate.quotes import PolnearArticle, read_polnear
+from analysis.models.attribution import ADAPTER_DIR, LABELS, WINDOW_STEP, WINDOW_TOKENS, encode, token_labels, windows
 
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
 
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
 
-    from analysis.encoder import BASE_MODEL_NAME, BASE_MODEL_SHA256, load_base_encoder
+    from analysis.models.encoder import BASE_MODEL_NAME, BASE_MODEL_SHA256, load_base_encoder
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)

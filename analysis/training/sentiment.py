@@ -119,7 +119,7 @@ def _swap_mention(
 def _predict_labels(net: Any, encoded: Sequence[Any], labels: Sequence[str]) -> list[str]:
     import torch
 
-    from analysis.sentiment import _collate
+    from analysis.models.sentiment import _collate
 
     was_training = net.training
     net.eval()
@@ -148,9 +148,9 @@ class _Data:
 
 
 def _prepare(args: argparse.Namespace) -> _Data:
-    from analysis.encoder import base_model_sha256, load_tokenizer
     from analysis.evaluate.sentiment import read_newsmtsc
-    from analysis.sentiment import LABELS, SentimentConfig, _encode_batch, marker_init_ids
+    from analysis.models.encoder import base_model_sha256, load_tokenizer
+    from analysis.models.sentiment import LABELS, SentimentConfig, _encode_batch, marker_init_ids
 
     data = shared_dir() / "data" / "raw" / "newsmtsc"
     train_targets = read_newsmtsc(data / "train.jsonl")
@@ -202,7 +202,7 @@ def _prepare(args: argparse.Namespace) -> _Data:
 def _lora_config(args: argparse.Namespace, n_layers: int, soup: int = 1) -> Any:
     from peft import LoraConfig
 
-    from analysis.encoder import BASE_MODEL_NAME
+    from analysis.models.encoder import BASE_MODEL_NAME
 
     layers = [int(x) for x in args.lora_layers.split(",") if x.strip()] or list(range(n_layers))
     return LoraConfig(
@@ -217,7 +217,7 @@ def _lora_config(args: argparse.Namespace, n_layers: int, soup: int = 1) -> Any:
 
 def _dev_scores(net: Any, data: _Data) -> dict[str, Any]:
     from analysis.evaluate.sentiment import metrics
-    from analysis.sentiment import LABELS
+    from analysis.models.sentiment import LABELS
 
     return {
         k: metrics(data.dev_gold[k], _predict_labels(net, enc, LABELS), LABELS) for k, enc in data.dev_encoded.items()
@@ -229,8 +229,8 @@ def _train_run(args: argparse.Namespace, data: _Data, data_seed: int) -> tuple[d
     import torch
     from peft import get_peft_model
 
-    from analysis.encoder import load_base_encoder
-    from analysis.sentiment import LABELS, _build_net, _collate, _encode_batch
+    from analysis.models.encoder import load_base_encoder
+    from analysis.models.sentiment import LABELS, _build_net, _collate, _encode_batch
 
     _seed_everything(args.seed)  # same initialisation (LoRA A matrices, head) in every run of a soup
     encoder = load_base_encoder()
@@ -365,7 +365,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from safetensors.torch import save_file
 
-    from analysis.sentiment import CONFIG_FILE, HEAD_FILE, load_from_dir
+    from analysis.models.sentiment import CONFIG_FILE, HEAD_FILE, load_from_dir
 
     t_start = time.perf_counter()
     torch.set_num_threads(args.threads)
@@ -416,7 +416,7 @@ def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> s
     import torch
     import transformers
 
-    from analysis.encoder import BASE_MODEL_NAME, BASE_MODEL_PACKAGE
+    from analysis.models.encoder import BASE_MODEL_NAME, BASE_MODEL_PACKAGE
 
     final = log["final"]
     command = "python -m analysis.training.sentiment " + " ".join(sys.argv[1:])
@@ -481,7 +481,7 @@ cores), data loading, dev evaluation and saving included.
 ## Dev figures
 
 F1m is the macro F1 over the three classes (the NewsMTSC paper's metric). The shipped model (the files in this
-folder, loaded by `analysis.sentiment`): rw dev F1m **{final["rw_f1m"]:.4f}** (accuracy {final["rw_acc"]:.4f}),
+folder, loaded by `analysis.models.sentiment`): rw dev F1m **{final["rw_f1m"]:.4f}** (accuracy {final["rw_acc"]:.4f}),
 mt dev F1m **{final["mt_f1m"]:.4f}** (accuracy {final["mt_acc"]:.4f}). The dev sets chose the epochs and the
 hyper-parameters, so these figures are optimistic; the held-out test splits are measured outside this repository.
 

@@ -107,7 +107,7 @@ def build_training_set(args: argparse.Namespace) -> list[Any]:
 
 def _epoch_inputs(examples: list[Any], p_mask: float, rng: random.Random) -> list[Any]:
     """StanceInputs for one epoch: the cue replaced by the mask token with probability p_mask."""
-    from analysis.stance import StanceInput
+    from analysis.models.stance import StanceInput
 
     out = []
     for ex in examples:
@@ -117,8 +117,8 @@ def _epoch_inputs(examples: list[Any], p_mask: float, rng: random.Random) -> lis
 
 
 def _dev(tokenizer: Any, config: Any) -> tuple[list[Any], list[str], list[str]]:
-    from analysis.stance import StanceInput, encode_inputs
-    from analysis.stance_gold import load_stance_gold
+    from analysis.evaluate.stance_gold import load_stance_gold
+    from analysis.models.stance import StanceInput, encode_inputs
 
     gold = load_stance_gold()
     items = [StanceInput(r.text, r.speaker, r.cue, r.content) for r in gold.itertuples()]
@@ -127,7 +127,7 @@ def _dev(tokenizer: Any, config: Any) -> tuple[list[Any], list[str], list[str]]:
 
 def _dev_scores(net: Any, dev: tuple[list[Any], list[str], list[str]], labels: tuple[str, ...]) -> dict[str, Any]:
     from analysis.evaluate.sentiment import metrics
-    from analysis.stance import predict_probabilities
+    from analysis.models.stance import predict_probabilities
 
     encoded, gold, subsets = dev
     probs = predict_probabilities(net, encoded, 128)
@@ -145,9 +145,9 @@ def _train_run(args: argparse.Namespace, examples: list[Any], config: Any, token
     import torch
     from peft import get_peft_model
 
-    from analysis.encoder import load_base_encoder
-    from analysis.sentiment import _collate
-    from analysis.stance import LABELS, build_net, encode_inputs
+    from analysis.models.encoder import load_base_encoder
+    from analysis.models.sentiment import _collate
+    from analysis.models.stance import LABELS, build_net, encode_inputs
 
     _seed_everything(args.seed)
     encoder = load_base_encoder()
@@ -229,8 +229,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from safetensors.torch import save_file
 
-    from analysis.encoder import base_model_sha256, load_tokenizer
-    from analysis.stance import CONFIG_FILE, HEAD_FILE, StanceConfig, load_from_dir
+    from analysis.models.encoder import base_model_sha256, load_tokenizer
+    from analysis.models.stance import CONFIG_FILE, HEAD_FILE, StanceConfig, load_from_dir
     from analysis.training.stance_data import counts
 
     t_start = time.perf_counter()
@@ -304,8 +304,8 @@ def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> s
     import torch
     import transformers
 
-    from analysis.encoder import BASE_MODEL_NAME, BASE_MODEL_PACKAGE
-    from analysis.stance import LABELS
+    from analysis.models.encoder import BASE_MODEL_NAME, BASE_MODEL_PACKAGE
+    from analysis.models.stance import LABELS
     from analysis.training.stance_data import CUE_LEMMAS, GOEMOTIONS_MAP, NEUTRAL_CUES
 
     final = log["final"]
@@ -422,7 +422,7 @@ cores), data building, dev scoring and saving included.
 ## Dev figures
 
 On `data/stance/dev_gold.tsv` (437 relations; the `random` part, 180 relations, is the unbiased sample; see
-`data/stance/LABELLING.md`), the shipped files loaded by `analysis.stance`: macro-F1 **{final["f1m"]:.4f}**
+`data/stance/LABELLING.md`), the shipped files loaded by `analysis.models.stance`: macro-F1 **{final["f1m"]:.4f}**
 (accuracy {final["accuracy"]:.4f}); random part macro-F1 {final["random_f1m"]:.4f} (accuracy
 {final["random_accuracy"]:.4f}; protesting and threatening have 3 examples each there). The dev set chose among a few
 configurations, so these figures are optimistic.

@@ -6,7 +6,7 @@ is built from three sources, each documented in the model card:
 1. **PolNeAR train** attribution relations (`../shared/data/raw/polnear/train/`, one annotator file per article).
    A relation whose cue is one of the verbs or nouns in `CUE_LEMMAS` gets that verb's label (distant label: "accused"
    -> outraged, "endorsed" -> supportive, "protested" -> protesting...). A relation with a plain reporting cue
-   (`NEUTRAL_CUES`: said, told, according to...) whose content the lexicon (`analysis.lexicon`) finds no stance in
+   (`NEUTRAL_CUES`: said, told, according to...) whose content the lexicon (`analysis.rules.lexicon`) finds no stance in
    is `neutral`. A relation with any other cue whose content the lexicon gives a stance is kept with the lexicon's
    label as a separate source (`polnear-lexicon`, used only where the training script asks for it). Negated cues
    and every other relation are left out. In training the cue is hidden (replaced by
@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from analysis.lexicon import lexicon_stance
+from analysis.rules.lexicon import lexicon_stance
 from analysis.settings import ROOT, shared_dir
 
 WRITTEN_EXAMPLES = ROOT / "data" / "stance" / "written_examples.tsv"
@@ -143,7 +143,7 @@ def cue_label(cue: str) -> str | None:
 
 def polnear_examples(folder: Path | None = None) -> list[Example]:
     """Distantly labelled relations of PolNeAR train (cue-labelled, plus neutral ones), in file order."""
-    from analysis.stance_gold import article_name, parse_ann, read_article, reading_text
+    from analysis.evaluate.stance_gold import article_name, parse_ann, read_article, reading_text
 
     folder = folder or shared_dir() / "data" / "raw" / "polnear" / "train"
     seen: set[str] = set()

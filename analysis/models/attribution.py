@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ModelMismatchError, ModelNotInstalledError
+from analysis.settings import ROOT
 
 LABELS: tuple[str, ...] = ("O", "B-SOURCE", "I-SOURCE", "B-CUE", "I-CUE", "B-CONTENT", "I-CONTENT")
 ROLE_NAMES: tuple[str, ...] = ("SOURCE", "CUE", "CONTENT")
@@ -35,7 +36,7 @@ INFER_MAX_TOKENS = 254
 INFER_OVERLAP = 64
 #: numeric precision of the encoder at inference (see `load_tagger`); "auto": bf16 where the CPU has bf16 units
 PRECISION = "auto"
-ADAPTER_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "attribution"
+ADAPTER_DIR = ROOT / "data" / "models" / "attribution"
 
 _QUOTES = '"“”„«»'
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]+")
@@ -80,7 +81,7 @@ def prepare_text(text: str) -> str:
 
 def encode(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Word-piece ids and character offsets of `text` (no special tokens)."""
-    from analysis.encoder import load_tokenizer
+    from analysis.models.encoder import load_tokenizer
 
     tokenizer = load_tokenizer()
     enc = tokenizer(
@@ -311,7 +312,7 @@ def load_tagger(adapter_dir: str | None = None, precision: str | None = None) ->
     from peft import PeftModel
     from safetensors.torch import load_file
 
-    from analysis.encoder import check_base_model, load_base_encoder
+    from analysis.models.encoder import check_base_model, load_base_encoder
 
     folder = Path(adapter_dir) if adapter_dir else ADAPTER_DIR
     meta = _read_meta(folder)

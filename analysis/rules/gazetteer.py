@@ -1,6 +1,6 @@
 """Gazetteer of countries and named actors: ISO codes, names, short forms, demonyms, capitals, metonyms.
 
-`countries.json` is built by `python -m analysis.gazetteer build` from `pycountry` (ISO 3166) and `countryinfo`
+`countries.json` is built by `python -m analysis.rules.gazetteer build` from `pycountry` (ISO 3166) and `countryinfo`
 (capitals, demonyms, spellings, centroids) plus our hand-written `country_aliases.csv`; `entities.csv`,
 `people.csv` and `blockers.csv` are hand-written. See `data/gazetteer/README.md`.
 """
@@ -250,7 +250,7 @@ def write_countries(path: Path = GAZETTEER_DIR / "countries.json") -> int:
 def _main(argv: Iterable[str]) -> int:
     args = list(argv)
     if args[:1] != ["build"]:
-        print("usage: python -m analysis.gazetteer build", file=sys.stderr)
+        print("usage: python -m analysis.rules.gazetteer build", file=sys.stderr)
         return 2
     n = write_countries()
     print(f"wrote {n} countries to {GAZETTEER_DIR / 'countries.json'}")

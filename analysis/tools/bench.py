@@ -1,4 +1,4 @@
-"""Benchmark of the analysis: `python -m analysis.bench [--runs 10] [--batch 200] [--json]`.
+"""Benchmark of the analysis: `python -m analysis.tools.bench [--runs 10] [--batch 200] [--json]`.
 
 Prints, on this machine:
 
@@ -106,7 +106,7 @@ def _textacy_articles(texts: list[str], nlp: Any) -> Callable[[], None]:
 def run(runs: int = 10, batch: int = 200, cold: bool = True) -> dict[str, Any]:
     """Measure everything; return the figures (see the module docstring)."""
     from analysis import analyze
-    from analysis.nlp import load_spacy
+    from analysis.models.nlp import load_spacy
     from analysis.pipeline import load_models, model_versions
 
     texts = _texts()
@@ -167,7 +167,7 @@ def _print(r: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a table (or JSON)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis.tools.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repeats per article for the warm latency")
     parser.add_argument("--batch", type=int, default=200, help="articles in the throughput batch")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start process")

@@ -1,12 +1,12 @@
 """Target-dependent sentiment (NewsMTSC task): negative / neutral / positive towards one marked mention.
 
-The model is the shared MiniLM encoder (`analysis.encoder`) with a LoRA adapter, two learned marker embeddings
+The model is the shared MiniLM encoder (`analysis.models.encoder`) with a LoRA adapter, two learned marker embeddings
 that are inserted around the target mention, and a linear head over pooled hidden states. Everything we ship lives
 in `data/models/sentiment/` (see its MODEL_CARD.md); `analysis/training/sentiment.py` reproduces it.
 
 Typical use::
 
-    from analysis.sentiment import predict
+    from analysis.models.sentiment import predict
     predict([("The minister was praised for the reform.", 4, 12)])
     # [SentimentScore(polarity='positive', negative=0.01, neutral=0.05, positive=0.94)]
 """
@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from analysis.errors import InvalidInputLineError, ModelMismatchError, ModelNotInstalledError, SpanError
+from analysis.settings import ROOT
 
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 #: Folder of the shipped sentiment model (adapter, head, config, model card).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "sentiment"
+DEFAULT_MODEL_DIR = ROOT / "data" / "models" / "sentiment"
 CONFIG_FILE = "sentiment_config.json"
 HEAD_FILE = "head.safetensors"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
@@ -342,7 +343,7 @@ def load_adapted_net(model_dir: Path, config: Any, *, name: str, train_hint: str
     Raises:
         ModelMismatchError: the installed base encoder or its layers do not fit the adapter.
     """
-    from analysis.encoder import check_base_model, load_base_encoder
+    from analysis.models.encoder import check_base_model, load_base_encoder
 
     check_base_model(config.base_model_sha256, adapter=f"{name} adapter in {model_dir}")
 
@@ -366,7 +367,7 @@ def load_from_dir(model_dir: Path) -> SentimentModel:
         ModelNotInstalledError: adapter files are missing; the message names the training command.
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
     """
-    from analysis.encoder import load_tokenizer
+    from analysis.models.encoder import load_tokenizer
 
     missing = _missing(model_dir)
     if missing:

@@ -5,7 +5,7 @@ attribution relation (`E<n>`) of one PolNeAR dev `.ann` file; `load_stance_gold`
 content spans from the brat standoff file, checks the stored offsets against them, and returns the passage around
 them with the label. Labels follow `docs/stance-codebook.md` of the shared folder (six CAMEO-based classes).
 
-Run `python -m analysis.stance_gold --stats` to print the label counts by subset.
+Run `python -m analysis.evaluate.stance_gold --stats` to print the label counts by subset.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import AnalysisError, GoldSetError
-from analysis.settings import shared_dir
+from analysis.settings import ROOT, shared_dir
 
 LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -57,7 +57,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 RANDOM_SEED = 20161108
 RANDOM_SIZE = 180
 
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = ROOT
 _T_LINE = re.compile(r"^T\d+\t\S+ \d+ \d+(;\d+ \d+)*(\t|$)")
 _E_LINE = re.compile(r"^E\d+\t")
 _OTHER_LINE = re.compile(r"^[#RAMN*]\d*\t")

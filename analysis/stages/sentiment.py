@@ -1,6 +1,6 @@
 """The sentiment stage: how the article portrays each actor, and the tone of each statement.
 
-Uses the target-dependent sentiment model (`analysis.sentiment`, MiniLM fine-tuned on NewsMTSC). Every mention is
+Uses the target-dependent sentiment model (`analysis.models.sentiment`, MiniLM fine-tuned on NewsMTSC). Every mention is
 scored in its sentence with the mention as the target. A statement's tone is the mean score toward the actors its
 content names (how the statement portrays them); where it names none, the content itself is the target. Scores are
 P(positive) - P(negative), in [-1, 1]. All targets of an article go through the model in one batched call.
@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from analysis.article import Article
 from analysis.schema import conform
+from analysis.stages.article import Article
 
 #: longest context given around a target, in characters (the model crops word pieces to its own window)
 _CONTEXT_CHARS = 600
@@ -54,7 +54,7 @@ def score_sentiment(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
     Raises:
         ModelNotInstalledError, ModelMismatchError: the sentiment model is missing or does not fit the encoder.
     """
-    from analysis.sentiment import predict
+    from analysis.models.sentiment import predict
 
     text = article.text
     bounds = _sentence_bounds(article.doc)

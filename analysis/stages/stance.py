@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.article import Article
 from analysis.schema import conform, is_missing
+from analysis.stages.article import Article
 
 #: below this top probability of the model, a stance the lexicon found decides
 LEXICON_BELOW = 0.7
@@ -51,7 +51,7 @@ def model_stance(article: Article, statements: pd.DataFrame) -> pd.DataFrame:
     """
     if not len(statements):
         return statements
-    from analysis.stance import StanceInput, predict_stance
+    from analysis.models.stance import StanceInput, predict_stance
 
     bounds = [(s.start_char, s.end_char) for s in article.doc.sents] if article.doc is not None else []
     items = []

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis.article import decode_bytes, prepare_article
 from analysis.errors import InputError, InputFileNotFoundError
 from analysis.settings import Settings, load_settings
+from analysis.stages.article import decode_bytes, prepare_article
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 

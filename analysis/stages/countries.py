@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.article import Article
-from analysis.gazetteer import Gazetteer, load_gazetteer
+from analysis.rules.gazetteer import Gazetteer, load_gazetteer
 from analysis.schema import frame
+from analysis.stages.article import Article
 
 
 def involved_countries(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.views import STANCE_ORDER, country_view, dominant, stance_counts
+from analysis.dashboard.views import STANCE_ORDER, country_view, dominant, stance_counts
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analysis
@@ -112,13 +112,13 @@ def compare_actors(a: Analysis, b: Analysis) -> pd.DataFrame:
 def summary(analysis: Analysis) -> dict[str, int | str]:
     """The figures shown above each side of a comparison: title, outlet, date, and counts."""
     st = analysis.statements
-    art = analysis.article
+    art = analysis.stages.article
     return {
         "title": art.title or "Untitled article",
         "source": art.source or "",
         "published": art.published or "",
-        "actors": len(analysis.actors),
-        "countries": len(analysis.countries),
+        "actors": len(analysis.stages.actors),
+        "countries": len(analysis.stages.countries),
         "statements": len(st),
         "with_stance": int((st["stance"] != "neutral").sum()) if len(st) else 0,
     }
@@ -127,7 +127,7 @@ def summary(analysis: Analysis) -> dict[str, int | str]:
 def country_stance(analysis: Analysis) -> pd.DataFrame:
     """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
     st = analysis.statements
-    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
+    names = dict(zip(analysis.stages.countries["iso3"], analysis.stages.countries["name"], strict=True))
     if not len(st):
         return stance_counts(st.assign(country=pd.Series(dtype=object)), "country")
     return stance_counts(st.assign(country=st["speaker_country"].map(names)), "country")
@@ -136,7 +136,7 @@ def country_stance(analysis: Analysis) -> pd.DataFrame:
 
 def country_name(iso3: str) -> str:
     """The gazetteer's name of a country (the code itself when unknown)."""
-    from analysis.gazetteer import load_gazetteer
+    from analysis.rules.gazetteer import load_gazetteer
 
     country = load_gazetteer().countries.get(iso3)
     return country.name if country else iso3

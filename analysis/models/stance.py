@@ -1,14 +1,14 @@
 """Statement stance (CAMEO-based codebook): concerned, outraged, protesting, threatening, supportive or neutral.
 
-The model is the shared MiniLM encoder (`analysis.encoder`) with a LoRA adapter and a linear head over pooled hidden
-states, built like the sentiment model (`analysis.sentiment`, whose network and LoRA merge it reuses). The input is a
-statement's attribution parts, `[CLS] speaker [SEP] cue [SEP] content [SEP]`; where the content is not given the
+The model is the shared MiniLM encoder (`analysis.models.encoder`) with a LoRA adapter and a linear head over pooled
+hidden states, built like the sentiment model (`analysis.models.sentiment`, whose network and LoRA merge it reuses).
+The input is a statement's attribution parts, `[CLS] speaker [SEP] cue [SEP] content [SEP]`; where the content is not given the
 sentence or passage stands for it. Everything we ship lives in `data/models/stance/` (see its MODEL_CARD.md);
 `analysis/training/stance.py` reproduces it. The labels are defined in the shared `docs/stance-codebook.md`.
 
 Typical use::
 
-    from analysis.stance import StanceInput, predict_stance
+    from analysis.models.stance import StanceInput, predict_stance
     predict_stance([StanceInput("Seoul summoned the Russian ambassador.", speaker="Seoul", cue="summoned",
                                 content="the Russian ambassador")])
     # [StanceScore(stance='protesting', scores={'concerned': 0.01, ..., 'protesting': 0.93, ...})]
@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from analysis.errors import InvalidInputLineError, ModelNotInstalledError
+from analysis.settings import ROOT
 
 #: the codebook's labels, in the head's order
 LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 #: Folder of the shipped stance model (adapter, head, config, model card).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "stance"
+DEFAULT_MODEL_DIR = ROOT / "data" / "models" / "stance"
 CONFIG_FILE = "stance_config.json"
 HEAD_FILE = "head.safetensors"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
@@ -64,7 +65,7 @@ class StanceConfig:
         base_model_sha256: sha256 of the base `model.safetensors` the adapter was trained on.
         max_length: longest input in tokens, special tokens included; the content is cut at the end.
         input_format: "parts" (speaker [SEP] cue [SEP] content) or "text" (the sentence or passage alone).
-        pooling: "+"-joined pooled vectors fed to the head (cls, mean), as in `analysis.sentiment`.
+        pooling: "+"-joined pooled vectors fed to the head (cls, mean), as in `analysis.models.sentiment`.
         labels: output classes, in the head's order.
         bf16: run the encoder under bfloat16 autocast (as in training).
         markers: always "none" (the sentiment network's target markers are unused here).
@@ -114,7 +115,7 @@ def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceCo
     With `input_format == "parts"` the sequence is `[CLS] speaker [SEP] cue [SEP] content [SEP]` (the content falls
     back to the text when empty); a cue of exactly "[MASK]" is the mask token (used in training to hide the cue).
     """
-    from analysis.sentiment import _Encoded
+    from analysis.models.sentiment import _Encoded
 
     cls_id, sep_id, mask_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.mask_token_id
     out: list[Any] = []
@@ -163,7 +164,7 @@ def predict_probabilities(net: Any, encoded: Sequence[Any], batch_size: int = DE
     """Run the network over encoded items (sorted by length per batch); return softmax rows in input order."""
     import torch
 
-    from analysis.sentiment import _collate
+    from analysis.models.sentiment import _collate
 
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
     probs: list[list[float]] = [[]] * len(encoded)
@@ -190,7 +191,7 @@ def _missing(model_dir: Path) -> list[str]:
 
 def build_net(encoder: Any, config: StanceConfig) -> Any:
     """Return the torch module (the sentiment network without markers: encoder + pooling + linear head)."""
-    from analysis.sentiment import _build_net
+    from analysis.models.sentiment import _build_net
 
     return _build_net(encoder, config)  # type: ignore[arg-type]  # duck-typed config: pooling, labels, bf16, extra
 
@@ -202,8 +203,8 @@ def load_from_dir(model_dir: Path) -> StanceModel:
         ModelNotInstalledError: adapter files are missing; the message names the training command.
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
     """
-    from analysis.encoder import load_tokenizer
-    from analysis.sentiment import load_adapted_net
+    from analysis.models.encoder import load_tokenizer
+    from analysis.models.sentiment import load_adapted_net
 
     missing = _missing(model_dir)
     if missing:

@@ -1,7 +1,7 @@
 """Statements: who said or did what, with which cue, attributed to an actor.
 
-Spans come from the attribution tagger (`analysis.attribution`: source, cue and content of quoted and reported
-speech) and from the parse (`analysis.acts`: summoning an ambassador, imposing sanctions, signing an agreement).
+Spans come from the attribution tagger (`analysis.models.attribution`: source, cue and content of quoted and reported
+speech) and from the parse (`analysis.rules.acts`: summoning an ambassador, imposing sanctions, signing an agreement).
 This stage links each speaker span to an actor (a pronoun or a description such as "the spokesperson" to the actor
 it refers back to), names the outlet a statement was reported through ("according to The Guardian"), decides the
 kind (direct, indirect, mixed, action) and gives each statement the lexicon's provisional stance.
@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.acts import stance_acts
-from analysis.article import Article
-from analysis.lexicon import lexicon_stance
+from analysis.rules.acts import stance_acts
+from analysis.rules.lexicon import lexicon_stance
 from analysis.schema import frame
+from analysis.stages.article import Article
 
 _QUOTE_CHARS = '"“”„«»‘’\''
 _OPEN_QUOTES = '"“„«'
@@ -397,14 +397,14 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
         article: the parsed article.
         actors: its actors.
         mentions: their mentions.
-        raw: attributions already tagged for this text (from `analysis.attribution.attributions_batch`); tagged
+        raw: attributions already tagged for this text (from `analysis.models.attribution.attributions_batch`); tagged
             here when None.
 
     Returns:
         The `statements` table (columns in `analysis.schema.TABLES["statements"]`), in text order. A statement
         whose speaker the text does not give keeps a null speaker: it is never guessed from the nearest name.
     """
-    from analysis.attribution import attributions_batch
+    from analysis.models.attribution import attributions_batch
 
     ctx = _Context(article, actors, mentions)
     skip, stop = headline_end(article.text), trailer_start(article.text)

@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.dashboard.views import STANCE_COLORS, STANCE_ORDER
 from analysis.settings import ROOT
-from analysis.views import STANCE_COLORS, STANCE_ORDER
 
 GEOJSON_PATH = ROOT / "data" / "geo" / "countries_110m.geojson"
 #: where the app serves plotly's base map (Streamlit static serving); pass as `config={"topojsonURL": ...}`
@@ -48,8 +48,8 @@ def stance_map(countries: pd.DataFrame, arc_rows: pd.DataFrame, *, color_by: str
     """World map of the countries involved, coloured by dominant stance (or sentiment), with stance arcs.
 
     Args:
-        countries: `analysis.views.country_view` rows.
-        arc_rows: `analysis.views.arcs` rows.
+        countries: `analysis.dashboard.views.country_view` rows.
+        arc_rows: `analysis.dashboard.views.arcs` rows.
         color_by: "stance" (categorical, fixed colours) or "sentiment" (negative red to positive green).
         height: figure height in pixels.
         fit: zoom to the countries involved instead of the whole world.
@@ -119,7 +119,7 @@ def arc_path(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[list[f
 
 
 def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = None) -> go.Figure:
-    """Stacked horizontal bars: one bar per row of `analysis.views.stance_counts`, one colour per stance."""
+    """Stacked horizontal bars: one bar per row of `analysis.dashboard.views.stance_counts`, one colour per stance."""
     counts = counts.head(25)
     labels = [str(i) for i in counts.index][::-1]
     fig = go.Figure()
@@ -137,7 +137,7 @@ def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = N
 
 
 def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: bool = False) -> go.Figure:
-    """Stacked stance bars over time, one small chart per country (rows of `analysis.trends.stance_trend`).
+    """Stacked stance bars over time, one small chart per country (rows of `analysis.dashboard.trends.stance_trend`).
 
     Args:
         trend: period, iso3, stance, value.

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from analysis.article import Article
-from analysis.gazetteer import Entry, Gazetteer, load_gazetteer, slug
+from analysis.rules.gazetteer import Entry, Gazetteer, load_gazetteer, slug
 from analysis.schema import frame
+from analysis.stages.article import Article
 
 #: spaCy entity labels that can name an actor
 _ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"})
@@ -133,7 +133,7 @@ def _matchers(doc: Any, gaz: Gazetteer) -> tuple[Any, Any]:
 
 
 def _tokenizer_for(doc: Any) -> Any:
-    from analysis.nlp import load_spacy
+    from analysis.models.nlp import load_spacy
 
     nlp = load_spacy()
     if nlp.vocab is doc.vocab:
