@@ -90,3 +90,15 @@ class AccessDeniedError(AnalysisError):
 class StoreUnavailableError(StoreError):
     """The store cannot be opened or written (read-only, full, unreachable server)."""
 
+
+
+class InvalidStatementError(InputError):
+    """A statement given to the stance model has a field that is not text."""
+
+
+class InvalidSettingError(AnalysisError):
+    """An environment variable or secret holds a value the setting cannot take."""
+
+
+class CorpusNotFoundError(AnalysisError):
+    """A training or evaluation corpus is not where the command looks (the shared data folder)."""

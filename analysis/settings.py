@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import NamedTuple
 
+from analysis.errors import InvalidSettingError
+
 #: The repository root (the folder holding `analysis/` and `data/`).
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
         The resolved `Settings`.
 
     Raises:
-        ValueError: a value cannot be parsed (e.g. a non-integer `STANCE_ATLAS_MAX_CHARS`).
+        InvalidSettingError: a value cannot be parsed (e.g. a non-integer `STANCE_ATLAS_MAX_CHARS`).
     """
     env = dict(os.environ if env is None else env)
     env.update({k: str(v) for k, v in (overrides or {}).items()})
@@ -91,6 +93,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
         try:
             numbers[name] = int(get(name))
         except ValueError as exc:
-            raise ValueError(f"{SETTINGS[name].env} must be a whole number") from exc
+            raise InvalidSettingError(f"{SETTINGS[name].env} must be a whole number, not {get(name)!r}") from exc
     return Settings(data_dir=data_dir, database_url=get("database_url"), allowed_viewers=get("allowed_viewers"),
                     **numbers)
