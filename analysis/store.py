@@ -250,11 +250,11 @@ class Store:
     def save(self, analysis: Analysis, *, saved_by: str | None = None) -> str:
         """Store an analysis (replacing one with the same id; its corrections stay) and return its id."""
         aid = analysis.article_id
-        art = analysis.stages.article
+        art = analysis.article
         row = {
             "article_id": aid, "title": art.title, "source": art.source, "published": art.published,
             "created": analysis.created or _now(), "saved_by": saved_by, "chars": len(art.text),
-            "actor_count": len(analysis.stages.actors), "statement_count": len(analysis.statements),
+            "actor_count": len(analysis.actors), "statement_count": len(analysis.statements),
             "pipeline_version": analysis.pipeline_version, "payload": analysis.to_json(),
         }
 
@@ -274,10 +274,10 @@ class Store:
         for table in _SIDE_TABLES:
             conn.execute(delete(table).where(table.c.article_id == aid))
         countries = [{"article_id": aid, "iso3": r["iso3"], "name": r["name"]}
-                     for r in analysis.stages.countries[["iso3", "name"]].to_dict(orient="records")]
+                     for r in analysis.countries[["iso3", "name"]].to_dict(orient="records")]
         actors = [{"article_id": aid, "actor_id": r["actor_id"], "name": r["name"], "kind": r["kind"],
                    "country": r["country"] if isinstance(r["country"], str) else None}
-                  for r in analysis.stages.actors[["actor_id", "name", "kind", "country"]].to_dict(orient="records")]
+                  for r in analysis.actors[["actor_id", "name", "kind", "country"]].to_dict(orient="records")]
         for table, rows in ((analysis_countries, countries), (analysis_actors, actors),
                             (analysis_stances, _stance_rows(analysis))):
             if rows:

@@ -284,6 +284,6 @@ def download_analysis(analysis: Analysis) -> None:
 
 def header(analysis: Analysis) -> None:
     """The analysed article's title line and share link, shown on every page."""
-    art = analysis.stages.article
+    art = analysis.article
     st.caption(" · ".join(x for x in (art.title or "Untitled article", art.source, art.published) if x)
                + f" · id {analysis.article_id}")

@@ -31,7 +31,7 @@ def stored(tmp_path, monkeypatch, outlet_analyses) -> list:
     monkeypatch.delenv("STANCE_ATLAS_ALLOWED_VIEWERS", raising=False)
     store = Store.from_settings(load_settings())
     for i, analysis in enumerate(outlet_analyses):
-        store.save(analysis, saved_by=SAVERS[i % 2] if analysis.stages.article.published else None)
+        store.save(analysis, saved_by=SAVERS[i % 2] if analysis.article.published else None)
     store.dispose()
     return outlet_analyses
 
@@ -57,7 +57,7 @@ def _shows_nothing_of(at: AppTest, analyses: list) -> None:
     assert not at.dataframe and not at.get("plotly_chart") and not at.metric
     text = " ".join(str(e.value) for kind in ("markdown", "caption", "code", "info") for e in getattr(at, kind))
     for analysis in analyses:
-        assert analysis.article_id not in text and analysis.stages.article.title not in text
+        assert analysis.article_id not in text and analysis.article.title not in text
 
 
 # ---- the sign-in gate ------------------------------------------------------------------------------------------

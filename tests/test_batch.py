@@ -66,7 +66,7 @@ def test_batch_stores_every_article_and_resumes(tmp_path: Path, monkeypatch: pyt
         assert set(listed["title"]) == {SAMPLE_SLUGS[0].replace("-", " "), "Shoal row", "Board vote"}
         for aid in report.analysed:
             analysis = store.load(aid)
-            assert len(analysis.stages.actors) and len(analysis.statements)
+            assert len(analysis.actors) and len(analysis.statements)
             assert analysis.mentions["sentiment"].notna().all()
     finally:
         store.dispose()

@@ -95,7 +95,7 @@ def test_concurrent_writers_and_readers_lose_nothing(backend_url, template, roun
     for aid, analysis in expected.items():
         loaded = store.load(aid)
         assert loaded.to_dict()["tables"] == analysis.to_dict()["tables"], aid
-        assert loaded.article.title == analysis.stages.article.title
+        assert loaded.article.title == analysis.article.title
     listed = store.list(limit=500)
     assert set(listed["article_id"]) == set(expected)
     assert listed["saved_by"].str.endswith("@example.org").all()

@@ -28,7 +28,7 @@ def check_correction(analysis: Analysis, *, kind: str, actor_id: str, value: str
     Raises:
         CorrectionError: unknown kind, actor, target actor or country code, or an actor merged into itself.
     """
-    ids = set(analysis.stages.actors["actor_id"])
+    ids = set(analysis.actors["actor_id"])
     if kind not in KINDS:
         raise CorrectionError(f"unknown correction {kind!r}; use one of {', '.join(KINDS)}")
     if actor_id not in ids:
@@ -47,7 +47,7 @@ def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Ana
 
     A correction whose actor no longer exists (merged away by an earlier one) is skipped.
     """
-    actors = analysis.stages.actors.copy()
+    actors = analysis.actors.copy()
     mentions = analysis.mentions.copy()
     statements = analysis.statements.copy()
     for row in rows:
@@ -68,9 +68,9 @@ def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Ana
     statements["speaker"] = [names.get(a) if isinstance(a, str) else None for a in statements["speaker_actor_id"]]
     statements["speaker_country"] = [countries_of.get(a) if isinstance(a, str) else None
                                      for a in statements["speaker_actor_id"]]
-    statements["targets"] = [_renamed(t, analysis.stages.actors, names) for t in statements["targets"]]
-    countries = involved_countries(analysis.stages.article, conform("actors", actors), conform("mentions", mentions))
-    if "sentiment" in analysis.stages.countries.columns and "sentiment_score" in mentions.columns:
+    statements["targets"] = [_renamed(t, analysis.actors, names) for t in statements["targets"]]
+    countries = involved_countries(analysis.article, conform("actors", actors), conform("mentions", mentions))
+    if "sentiment" in analysis.countries.columns and "sentiment_score" in mentions.columns:
         countries["sentiment"] = _country_sentiment(countries, mentions)
     return dataclasses.replace(analysis, actors=conform("actors", actors), mentions=conform("mentions", mentions),
                                statements=conform("statements", statements), countries=conform("countries", countries))

@@ -112,13 +112,13 @@ def compare_actors(a: Analysis, b: Analysis) -> pd.DataFrame:
 def summary(analysis: Analysis) -> dict[str, int | str]:
     """The figures shown above each side of a comparison: title, outlet, date, and counts."""
     st = analysis.statements
-    art = analysis.stages.article
+    art = analysis.article
     return {
         "title": art.title or "Untitled article",
         "source": art.source or "",
         "published": art.published or "",
-        "actors": len(analysis.stages.actors),
-        "countries": len(analysis.stages.countries),
+        "actors": len(analysis.actors),
+        "countries": len(analysis.countries),
         "statements": len(st),
         "with_stance": int((st["stance"] != "neutral").sum()) if len(st) else 0,
     }
@@ -127,7 +127,7 @@ def summary(analysis: Analysis) -> dict[str, int | str]:
 def country_stance(analysis: Analysis) -> pd.DataFrame:
     """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
     st = analysis.statements
-    names = dict(zip(analysis.stages.countries["iso3"], analysis.stages.countries["name"], strict=True))
+    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
     if not len(st):
         return stance_counts(st.assign(country=pd.Series(dtype=object)), "country")
     return stance_counts(st.assign(country=st["speaker_country"].map(names)), "country")

@@ -64,8 +64,8 @@ def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
         label of `STANCE_ORDER` (shares in [0, 1]), evidence (statement ids).
     """
     rows = []
-    for table, kind_of in ((analysis.stages.actors, lambda r: r["kind"]),
-                           (analysis.stages.countries, lambda r: "country (all its actors)")):
+    for table, kind_of in ((analysis.actors, lambda r: r["kind"]),
+                           (analysis.countries, lambda r: "country (all its actors)")):
         if "dominant_stance" not in table.columns:
             continue
         for rec in table.to_dict(orient="records"):
@@ -89,7 +89,7 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
     st = analysis.statements
     rows = []
     sentiment = _country_sentiment(analysis)
-    for rec in analysis.stages.countries.to_dict(orient="records"):
+    for rec in analysis.countries.to_dict(orient="records"):
         mine = st[st["speaker_country"] == rec["iso3"]] if len(st) else st
         label = rec.get("dominant_stance")
         if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
@@ -114,7 +114,7 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
 
 
 def _country_sentiment(analysis: Analysis) -> dict[str, float]:
-    countries = analysis.stages.countries
+    countries = analysis.countries
     if "sentiment" not in countries.columns:
         return {}
     return {r["iso3"]: float(r["sentiment"]) for r in countries.to_dict(orient="records")
@@ -131,7 +131,7 @@ def arcs(analysis: Analysis) -> pd.DataFrame:
     st = analysis.statements
     if not len(st) or "target_countries" not in st.columns:
         return pd.DataFrame(columns=cols)
-    where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.stages.countries.to_dict(orient="records")}
+    where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.countries.to_dict(orient="records")}
     pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
     for rec in st.to_dict(orient="records"):
         src = rec["speaker_country"]
@@ -152,7 +152,7 @@ def arcs(analysis: Analysis) -> pd.DataFrame:
 
 def top_actors(analysis: Analysis, n: int = 8) -> pd.DataFrame:
     """The most mentioned actors (news media last), with their statement counts."""
-    actors = analysis.stages.actors.copy()
+    actors = analysis.actors.copy()
     said = analysis.statements["speaker_actor_id"].value_counts() if len(analysis.statements) else pd.Series()
     actors["statements"] = [int(said.get(a, 0)) for a in actors["actor_id"]]
     actors["is_media"] = actors["kind"] == "media"
