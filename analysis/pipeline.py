@@ -1,11 +1,17 @@
-"""The pipeline: text in, an `Analysis` (article, tables, model versions) out."""
+"""The pipeline: text in, an `Analysis` (article, tables, model versions) out, through declared stages.
+
+`STAGES` lists the stages in order, each with what it needs (columns of earlier tables, parts of the parsed
+article) and what it adds. Stages hand on plain records (`analysis.schema.Row`); the pandas tables are built once,
+at the end, from `analysis.schema`. `check_stages()` verifies the declarations at import, `analyze()` verifies that
+each stage adds exactly what it declares.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -14,14 +20,14 @@ from typing import Any
 import pandas as pd
 
 from analysis.models.nlp import load_spacy, spacy_model_name
-from analysis.schema import TABLES, conform, records
+from analysis.schema import TABLES, Row, columns, conform, frame, records
 from analysis.settings import Settings, load_settings
 from analysis.stages.actors import detect_actors
-from analysis.stages.article import Article, prepare_article
+from analysis.stages.article import Article, parse_article, prepare_article
 from analysis.stages.countries import involved_countries
 from analysis.stages.profiles import stance_profiles
 from analysis.stages.sentiment import score_sentiment
-from analysis.stages.stance import model_stance
+from analysis.stages.stance import decide_stance
 from analysis.stages.statements import find_statements
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
@@ -145,6 +151,136 @@ def settings_fingerprint(models: dict[str, str]) -> str:
     return json.dumps({"pipeline": PIPELINE_VERSION, "models": models}, sort_keys=True)
 
 
+_PROFILE = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline.
+
+    Attributes:
+        name: the stage's name (its module in `analysis/stages/`).
+        run: called with the tables named in `needs` as keyword arguments (and `article=` the parsed `Article` when
+            it needs any part of it); returns table name -> records: whole rows for a table it makes, or one record
+            per existing row with the columns it adds.
+        needs: table name -> the columns it reads; `article` names the parts of the parsed `Article` it reads
+            (article_id, text, doc, sentences).
+        adds: table name -> the columns it adds.
+        progress: what a progress display shows while it runs (None: it runs within the previous step).
+    """
+
+    name: str
+    run: Callable[..., dict[str, list[Row]]]
+    needs: Mapping[str, tuple[str, ...]]
+    adds: Mapping[str, tuple[str, ...]]
+    progress: str | None = None
+
+
+def _all_but(table: str, *left: tuple[str, ...]) -> tuple[str, ...]:
+    skip = {c for group in left for c in group}
+    return tuple(c for c in columns(table) if c not in skip)
+
+
+_ACTOR_SENTIMENT = ("sentiment_mean", "sentiment_negative", "sentiment_neutral", "sentiment_positive")
+_STANCE = ("stance", "stance_method", "stance_evidence", "stance_scores")
+_TONE = ("sentiment", "sentiment_score")
+
+#: the stages in the order they run
+STAGES: tuple[Stage, ...] = (
+    Stage("actors", detect_actors, needs={"article": ("article_id", "doc", "sentences")},
+          adds={"actors": _all_but("actors", _ACTOR_SENTIMENT, _PROFILE), "mentions": _all_but("mentions", _TONE)},
+          progress="finding actors"),
+    Stage("countries", involved_countries,
+          needs={"article": ("article_id",), "actors": ("actor_id", "name", "kind", "country"),
+                 "mentions": ("actor_id",)},
+          adds={"countries": _all_but("countries", ("sentiment",), _PROFILE)}),
+    Stage("statements", find_statements,
+          needs={"article": ("article_id", "text", "doc", "sentences"),
+                 "actors": ("actor_id", "name", "kind", "country"),
+                 "mentions": ("actor_id", "start", "end")},
+          adds={"statements": _all_but("statements", _STANCE, _TONE)}, progress="attributing statements"),
+    Stage("stance", decide_stance,
+          needs={"article": ("text", "sentences"),
+                 "statements": ("speaker_text", "speaker", "speaker_start", "speaker_end", "cue_text", "cue_start",
+                                "cue_end", "content_text", "content_start", "content_end", "lexicon_stance",
+                                "lexicon_evidence")},
+          adds={"statements": _STANCE}, progress="deciding stance"),
+    Stage("sentiment", score_sentiment,
+          needs={"article": ("text", "sentences"), "actors": ("actor_id",), "mentions": ("start", "end", "actor_id"),
+                 "countries": ("actor_ids",),
+                 "statements": ("content_spans", "content_start", "content_end", "speaker_actor_id")},
+          adds={"mentions": _TONE, "actors": _ACTOR_SENTIMENT, "countries": ("sentiment",), "statements": _TONE},
+          progress="scoring sentiment"),
+    Stage("profiles", stance_profiles,
+          needs={"actors": ("actor_id",), "countries": ("iso3",),
+                 "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores")},
+          adds={"actors": _PROFILE, "countries": _PROFILE}),
+)
+
+
+def check_stages(stages: tuple[Stage, ...] = STAGES) -> None:
+    """Check the declarations: every need is added by an earlier stage (or is part of the parsed article), no column
+    is added twice, and together the stages add every column of every table in `analysis.schema`.
+
+    Raises:
+        RuntimeError: naming the stage and the column that break the rule (a programming error, not a user's).
+    """
+    have: dict[str, set[str]] = {"article": {"article_id", "text", "doc", "sentences"}}
+    for stage in stages:
+        for table, cols in stage.needs.items():
+            missing = set(cols) - have.get(table, set())
+            if missing:
+                raise RuntimeError(f"stage {stage.name} needs {table}.{sorted(missing)} before any stage adds it")
+        for table, cols in stage.adds.items():
+            twice = set(cols) & have.get(table, set())
+            if twice:
+                raise RuntimeError(f"stage {stage.name} adds {table}.{sorted(twice)} again")
+            have.setdefault(table, set()).update(cols)
+    for table in TABLES:
+        left = set(columns(table)) - have.get(table, set())
+        if left:
+            raise RuntimeError(f"no stage adds {table}.{sorted(left)}")
+
+
+check_stages()
+
+
+def run_stages(article: Article, *, stages: tuple[Stage, ...] = STAGES,
+               on_stage: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
+    """Run the stages over a parsed article and build each table once at the end.
+
+    Raises:
+        RuntimeError: a stage returned other columns or another number of rows than it declares.
+    """
+    tables: dict[str, list[Row]] = {}
+    for stage in stages:
+        if stage.progress and on_stage:
+            on_stage(stage.progress)
+        args: dict[str, Any] = {table: tables[table] for table in stage.needs if table != "article"}
+        if "article" in stage.needs:
+            args["article"] = article
+        out = stage.run(**args)
+        for table, cols in stage.adds.items():
+            rows = out.get(table)
+            if rows is None:
+                raise RuntimeError(f"stage {stage.name} returned no {table}")
+            if table not in tables:
+                tables[table] = [dict(r) for r in rows]
+                extend = False
+            else:
+                extend = True
+                if len(rows) != len(tables[table]):
+                    raise RuntimeError(f"stage {stage.name} returned {len(rows)} {table} for {len(tables[table])}")
+            for i, rec in enumerate(rows):
+                if set(rec) != set(cols):
+                    raise RuntimeError(f"stage {stage.name} gave {table} columns {sorted(set(rec) ^ set(cols))} "
+                                       "it does not declare (or left out declared ones)")
+                if extend:
+                    tables[table][i].update(rec)
+    return {name: frame(name, tables.get(name, [])) for name in TABLES}
+
+
+
 def analyze(
     text: str,
     *,
@@ -179,20 +315,7 @@ def analyze(
     article = prepare_article(text, title=title, source=source, published=published,
                               max_chars=settings.max_chars, fingerprint=settings_fingerprint(models))
     stage("parsing sentences and names")
-    nlp = load_spacy()
-    article = Article(article.article_id, article.text, article.title, article.source, article.published,
-                      doc=nlp(article.text))
-    stage("finding actors")
-    actors, mentions = detect_actors(article)
-    countries = involved_countries(article, actors, mentions)
-    stage("attributing statements")
-    statements = find_statements(article, actors, mentions)
-    stage("deciding stance")
-    statements = model_stance(article, statements)
-    stage("scoring sentiment")
-    actors, mentions, countries, statements = score_sentiment(article, actors, mentions, countries, statements)
-    actors, countries = stance_profiles(actors, countries, statements)
-    actors, countries = conform("actors", actors), conform("countries", countries)
+    article = parse_article(article, load_spacy())
+    tables = run_stages(article, on_stage=stage)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    return Analysis(article=article, actors=actors, mentions=mentions, countries=countries, statements=statements,
-                    models=models, created=created)
+    return Analysis(article=article, models=models, created=created, **tables)

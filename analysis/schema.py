@@ -12,6 +12,10 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 
+#: one row of a table as the stages hand it on: column name -> value (None for null)
+Row = dict[str, Any]
+
+
 class Column(NamedTuple):
     """One column: name, pandas dtype, meaning."""
 
@@ -111,6 +115,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("content_spans", "object", "List of [start, end] of the content's fragments (a quote split by its cue "
                                           "has two)."),
         Column("outlet", "string", "The outlet the statement was reported through ('according to The Guardian')."),
+        Column("lexicon_stance", "string", "The stance the cue-and-phrase lexicon gives (for acts, the act's own "
+                                           "label); the stance stage falls back on it where the model is unsure."),
+        Column("lexicon_evidence", "string", "The cue or phrase the lexicon matched (or the act's cue lemma)."),
         Column("stance", "string", "concerned, outraged, protesting, threatening, supportive or neutral "
                                    "(see ../shared/docs/stance-codebook.md)."),
         Column("stance_method", "string", "How the stance was decided: model, or lexicon (cue words and phrases, "

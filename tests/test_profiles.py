@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.stages.profiles import STANCE_LABELS, dominant_label, profile
+from analysis.labels import STANCE_LABELS, dominant_stance
+from analysis.stages.profiles import profile
 
 
 def _st(i: int, stance: str, scores: dict | None = None) -> dict:
@@ -19,9 +20,9 @@ def test_votes_give_shares_and_the_majority_dominates() -> None:
 
 
 def test_ties_go_to_the_more_specific_label() -> None:
-    assert dominant_label({"neutral": 0.5, "supportive": 0.5}) == "supportive"
-    assert dominant_label({"threatening": 1, "protesting": 1}) == "protesting"
-    assert dominant_label(dict.fromkeys(STANCE_LABELS, 0.0)) is None
+    assert dominant_stance({"neutral": 0.5, "supportive": 0.5}) == "supportive"
+    assert dominant_stance({"threatening": 1, "protesting": 1}) == "protesting"
+    assert dominant_stance(dict.fromkeys(STANCE_LABELS, 0.0)) is None
 
 
 def test_model_probabilities_weigh_and_order_the_evidence() -> None:

@@ -1,12 +1,17 @@
-"""Article intake: bytes or text in, a clean, validated `Article` out (or a one-line `InputError`)."""
+"""The article stage: bytes or text in, a clean, validated `Article` out (or a one-line `InputError`), then parsed.
+
+`prepare_article` checks and cleans the text and metadata; `parse_article` adds the spaCy `Doc` and the one
+`SentenceIndex` every later stage uses.
+"""
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -64,6 +69,41 @@ class Article:
     source: str | None = None
     published: str | None = None
     doc: Any = field(default=None, repr=False, compare=False)
+    sentences: SentenceIndex | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SentenceIndex:
+    """The sentences of a parsed article, made once from the parse: every stage finds sentences through it.
+
+    Attributes:
+        bounds: (start, end) character offsets of each sentence, in order (end exclusive).
+        of_token: the sentence number of each token of the doc.
+    """
+
+    bounds: tuple[tuple[int, int], ...]
+    of_token: tuple[int, ...]
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> SentenceIndex:
+        """Build the index from a parsed spaCy `Doc`."""
+        bounds, of_token = [], [0] * len(doc)
+        for n, sent in enumerate(doc.sents):
+            bounds.append((sent.start_char, sent.end_char))
+            of_token[sent.start : sent.end] = [n] * (sent.end - sent.start)
+        return cls(tuple(bounds), tuple(of_token))
+
+    def of_char(self, pos: int) -> int:
+        """Number of the sentence holding character `pos` (the last one starting at or before it; 0 before all)."""
+        return max(0, bisect.bisect_right([s for s, _ in self.bounds], pos) - 1)
+
+    def start_of(self, pos: int, default: int) -> int:
+        """Start of the sentence that holds character `pos`, or `default` when none does."""
+        return next((s for s, e in self.bounds if s <= pos < e), default)
+
+    def end_of(self, pos: int, default: int) -> int:
+        """End of the sentence that holds the character before `pos`, or `default` when none does."""
+        return next((e for s, e in self.bounds if s < pos <= e), default)
 
 
 class _TextExtractor(HTMLParser):
@@ -284,3 +324,14 @@ def prepare_article(
         source=source,
         published=date,
     )
+
+
+def parse_article(article: Article, nlp: Any) -> Article:
+    """Return the article with its spaCy `Doc` and its `SentenceIndex`.
+
+    Args:
+        article: a prepared article.
+        nlp: the loaded spaCy pipeline (`analysis.models.nlp.load_spacy()`).
+    """
+    doc = nlp(article.text)
+    return replace(article, doc=doc, sentences=SentenceIndex.from_doc(doc))

@@ -1,41 +1,45 @@
-"""Countries involved in an article: each with its actors and how often it and they are mentioned."""
+"""The countries stage: each country involved in an article, with its actors and how often it and they are named."""
 
 from __future__ import annotations
 
-import pandas as pd
+from collections import Counter
 
 from analysis.rules.gazetteer import Gazetteer, load_gazetteer
-from analysis.schema import frame
+from analysis.schema import Row
 from analysis.stages.article import Article
 
 
 def involved_countries(
-    article: Article, actors: pd.DataFrame, mentions: pd.DataFrame, *, gazetteer: Gazetteer | None = None
-) -> pd.DataFrame:
+    article: Article, actors: list[Row], mentions: list[Row], *, gazetteer: Gazetteer | None = None
+) -> dict[str, list[Row]]:
     """One row per country involved: the country actors plus the countries of people, organisations and groups.
 
     News media are left out: an outlet's home country is not a party to the story.
 
-    Requires: the `actors` and `mentions` tables of `detect_actors`.
+    Needs: `actors` (actor_id, name, kind, country) and `mentions` (actor_id).
+    Adds: the `countries` table, every column but the sentiment and stance profile ones.
 
     Returns:
-        The `countries` table (columns in `analysis.schema.TABLES["countries"]`), ordered by actor mentions.
+        {"countries": rows}, ordered by the mentions of all the country's actors (most first), then by code.
     """
     gaz = gazetteer or load_gazetteer()
-    relevant = actors[actors["country"].notna() & (actors["kind"] != "media")]
-    counts = mentions.groupby("actor_id").size()
+    counts = Counter(str(m["actor_id"]) for m in mentions)
+    by_country: dict[str, list[Row]] = {}
+    for actor in actors:
+        if isinstance(actor["country"], str) and actor["kind"] != "media":
+            by_country.setdefault(actor["country"], []).append(actor)
     rows = []
-    for iso3, group in relevant.groupby("country", sort=False):
-        country = gaz.countries.get(str(iso3))
-        own = group[group["kind"] == "country"]
-        ordered = pd.concat([own, group[group["kind"] != "country"]])
-        ids = [str(a) for a in ordered["actor_id"]]
+    for iso3, group in by_country.items():
+        country = gaz.countries.get(iso3)
+        own = [a for a in group if a["kind"] == "country"]
+        ordered = own + [a for a in group if a["kind"] != "country"]
+        ids = [str(a["actor_id"]) for a in ordered]
         rows.append({
             "article_id": article.article_id, "iso3": iso3, "name": country.name if country else iso3,
-            "actor_ids": ids, "actors": [str(n) for n in ordered["name"]], "actor_count": len(ids),
-            "mention_count": int(sum(counts.get(a, 0) for a in own["actor_id"])),
-            "actor_mentions": int(sum(counts.get(a, 0) for a in ids)),
+            "actor_ids": ids, "actors": [str(a["name"]) for a in ordered], "actor_count": len(ids),
+            "mention_count": sum(counts[str(a["actor_id"])] for a in own),
+            "actor_mentions": sum(counts[a] for a in ids),
             "lat": country.lat if country else None, "lon": country.lon if country else None,
         })
     rows.sort(key=lambda r: (-r["actor_mentions"], r["iso3"]))
-    return frame("countries", rows)
+    return {"countries": rows}

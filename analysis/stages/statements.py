@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from analysis.rules.acts import stance_acts
 from analysis.rules.lexicon import lexicon_stance
-from analysis.schema import frame
+from analysis.schema import Row
 from analysis.stages.article import Article
 
 _QUOTE_CHARS = '"“”„«»‘’\''
@@ -81,11 +79,11 @@ class _Statement:
 class _Context:
     """What the linking steps need: the doc, its actors and mentions, sorted for lookups."""
 
-    def __init__(self, article: Article, actors: pd.DataFrame, mentions: pd.DataFrame) -> None:
+    def __init__(self, article: Article, actors: list[Row], mentions: list[Row]) -> None:
         self.doc = article.doc
         self.text = article.text
-        self.actors = {r["actor_id"]: r for r in actors.to_dict(orient="records")}
-        self.mentions = sorted(mentions.to_dict(orient="records"), key=lambda m: m["start"])
+        self.actors = {r["actor_id"]: r for r in actors}
+        self.mentions = sorted(mentions, key=lambda m: m["start"])
 
     def mentions_in(self, start: int, end: int) -> list[dict[str, Any]]:
         return [m for m in self.mentions if m["start"] < end and m["end"] > start]
@@ -320,9 +318,9 @@ def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip
             found = _parse_source(ctx.doc, cue)
             if found and (ctx.mentions_in(*found) or _is_pronoun(ctx.doc, found)):
                 source = found
-        st = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content, source=source)
-        st.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
-        out.append(st)
+        stmt = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content, source=source)
+        stmt.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
+        out.append(stmt)
     return out
 
 
@@ -332,7 +330,7 @@ def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, sk
     Where the tagger took an act's verb for a cue ("summoned", "signed"), that statement becomes the act.
     """
     doc = ctx.doc
-    taken = [(s, e) for st in statements for s, e in st.content]
+    taken = [(s, e) for stmt in statements for s, e in stmt.content]
     acts = list(stance_acts(doc))
     out: list[_Statement] = []
     spans = [(doc[a.content[0]].idx, doc[a.content[1] - 1].idx + len(doc[a.content[1] - 1])) for a in acts]
@@ -340,7 +338,7 @@ def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, sk
         verb = doc[a.verb]
         if verb.idx < skip_before or verb.idx >= skip_after or a.subject is None:
             continue
-        as_cue = next((st for st in statements if st.cue and st.cue[0] <= verb.idx < st.cue[1]), None)
+        as_cue = next((stmt for stmt in statements if stmt.cue and stmt.cue[0] <= verb.idx < stmt.cue[1]), None)
         if as_cue is not None:  # the act, described by its own verb phrase
             as_cue.kind, as_cue.act_label, as_cue.cue_lemma, as_cue.content = "action", a.label, a.lemma, [(cs, ce)]
             continue
@@ -350,9 +348,9 @@ def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, sk
             continue  # "summoned the ambassador to protest": the protest is part of the summons
         subj = doc[a.subject[0]:a.subject[1]]
         cue_span = doc[a.cue[0]:a.cue[1]]
-        st = _Statement(kind="action", cue=(cue_span.start_char, cue_span.end_char), content=[(cs, ce)],
+        stmt = _Statement(kind="action", cue=(cue_span.start_char, cue_span.end_char), content=[(cs, ce)],
                         source=(subj.start_char, subj.end_char), cue_lemma=a.lemma, act_label=a.label)
-        out.append(st)
+        out.append(stmt)
     return out
 
 
@@ -360,21 +358,21 @@ def _outlets(ctx: _Context, statements: list[_Statement]) -> list[_Statement]:
     """A statement by a news outlet that wraps another statement names that one's outlet, and goes."""
     media = {aid for aid, a in ctx.actors.items() if a["kind"] == "media"}
     keep = []
-    for st in statements:
-        if st.speaker_actor_id in media and st.cue_lemma in _MEDIA_CUES:
-            sent = ctx.doc[ctx.doc.char_span(*st.cue, alignment_mode="expand").start].sent if st.cue else None
-            inner = [o for o in statements if o is not st and o.speaker_actor_id not in media and sent is not None
+    for stmt in statements:
+        if stmt.speaker_actor_id in media and stmt.cue_lemma in _MEDIA_CUES:
+            sent = ctx.doc[ctx.doc.char_span(*stmt.cue, alignment_mode="expand").start].sent if stmt.cue else None
+            inner = [o for o in statements if o is not stmt and o.speaker_actor_id not in media and sent is not None
                      and o.cue and sent.start_char <= o.cue[0] < sent.end_char]
             if inner:
                 for o in inner:
-                    o.outlet = str(ctx.actors[st.speaker_actor_id]["name"])
+                    o.outlet = str(ctx.actors[stmt.speaker_actor_id]["name"])
                 continue
-        keep.append(st)
+        keep.append(stmt)
     # "X told Reuters", "in an interview with the BBC": a media actor in the cue's clause
-    for st in keep:
-        if st.outlet or not st.cue or st.speaker_actor_id in media:
+    for stmt in keep:
+        if stmt.outlet or not stmt.cue or stmt.speaker_actor_id in media:
             continue
-        span = _char_span_tokens(ctx.doc, *st.cue)
+        span = _char_span_tokens(ctx.doc, *stmt.cue)
         if span is None:
             continue
         verb = span.root
@@ -382,16 +380,18 @@ def _outlets(ctx: _Context, statements: list[_Statement]) -> list[_Statement]:
         for t in near:
             m = next((m for m in ctx.mentions if m["start"] <= t.idx < m["end"] and m["actor_id"] in media), None)
             if m is not None:
-                st.outlet = str(ctx.actors[m["actor_id"]]["name"])
+                stmt.outlet = str(ctx.actors[m["actor_id"]]["name"])
                 break
     return keep
 
 
-def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFrame, *,
-                    raw: Sequence[Any] | None = None) -> pd.DataFrame:
+def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
+                    raw: Sequence[Any] | None = None) -> dict[str, list[Row]]:
     """Every quoted or reported statement and every stance-bearing act of an article.
 
-    Requires: `article.doc`; the `actors` and `mentions` tables of `detect_actors`.
+    Needs: `article.doc` and `article.sentences`; `actors` and `mentions`.
+    Adds: the `statements` table, every column but the stance model's and the sentiment ones; `lexicon_stance`
+    and `lexicon_evidence` hold what the lexicon (and, for acts, the act rules) say.
 
     Args:
         article: the parsed article.
@@ -401,8 +401,8 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
             here when None.
 
     Returns:
-        The `statements` table (columns in `analysis.schema.TABLES["statements"]`), in text order. A statement
-        whose speaker the text does not give keeps a null speaker: it is never guessed from the nearest name.
+        {"statements": rows} in text order. A statement whose speaker the text does not give keeps a null speaker:
+        it is never guessed from the nearest name.
     """
     from analysis.models.attribution import attributions_batch
 
@@ -413,36 +413,35 @@ def find_statements(article: Article, actors: pd.DataFrame, mentions: pd.DataFra
     statements = _from_attributions(ctx, raw, skip, stop)
     statements += _from_acts(ctx, statements, skip, stop)
     statements.sort(key=lambda s: s.start)
-    sent_starts = [s.start_char for s in ctx.doc.sents]
     done: list[_Statement] = []
-    for st in statements:
-        if st.source:
-            st.speaker_actor_id = _link_span(ctx, *st.source)
-            if st.speaker_actor_id is None:
-                st.speaker_actor_id = _refer_back(ctx, *st.source, before=st.source[0], previous=done)
-        anchor = st.cue[0] if st.cue else st.content[0][0]
-        st.sentence = max(0, _bisect(sent_starts, anchor))
-        done.append(st)
+    for stmt in statements:
+        if stmt.source:
+            stmt.speaker_actor_id = _link_span(ctx, *stmt.source)
+            if stmt.speaker_actor_id is None:
+                stmt.speaker_actor_id = _refer_back(ctx, *stmt.source, before=stmt.source[0], previous=done)
+        anchor = stmt.cue[0] if stmt.cue else stmt.content[0][0]
+        stmt.sentence = article.sentences.of_char(anchor)
+        done.append(stmt)
     statements = _outlets(ctx, done)
-    statements = [st for st in statements if not _nested_orphan(st, statements)]
-    return _table(article, ctx, statements)
+    statements = [stmt for stmt in statements if not _nested_orphan(stmt, statements)]
+    return _rows(article, ctx, statements)
 
 
-def _nested_orphan(st: _Statement, statements: list[_Statement]) -> bool:
+def _nested_orphan(stmt: _Statement, statements: list[_Statement]) -> bool:
     """A statement with no speaker whose cue sits inside another statement's content ("passed a resolution
     [censuring] Iran") is part of that statement, not one of its own."""
-    if st.source is not None or st.cue is None:
+    if stmt.source is not None or stmt.cue is None:
         return False
-    return any(o is not st and any(s <= st.cue[0] < e for s, e in o.content) for o in statements)
+    return any(o is not stmt and any(s <= stmt.cue[0] < e for s, e in o.content) for o in statements)
 
 
-def _targets(ctx: _Context, st: _Statement, speaker: dict[str, Any] | None) -> dict[str, list[str]]:
+def _targets(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) -> dict[str, list[str]]:
     """Actors the statement names in its content (not the speaker, not media), and their countries."""
     own = speaker["actor_id"] if speaker else None
     own_country = speaker["country"] if speaker and isinstance(speaker["country"], str) else None
     names: list[str] = []
     countries: list[str] = []
-    for start, end in st.content:
+    for start, end in stmt.content:
         for m in ctx.mentions_in(start, end):
             actor = ctx.actors[m["actor_id"]]
             if actor["actor_id"] == own or actor["kind"] == "media" or actor["name"] in names:
@@ -454,46 +453,39 @@ def _targets(ctx: _Context, st: _Statement, speaker: dict[str, Any] | None) -> d
     return {"targets": names[:_MAX_TARGETS], "target_countries": countries[:_MAX_TARGETS]}
 
 
-def _bisect(starts: list[int], pos: int) -> int:
-    import bisect
-
-    return bisect.bisect_right(starts, pos) - 1
-
-
-def _table(article: Article, ctx: _Context, statements: list[_Statement]) -> pd.DataFrame:
+def _rows(article: Article, ctx: _Context, statements: list[_Statement]) -> dict[str, list[Row]]:
     text = article.text
     rows = []
-    for n, st in enumerate(statements):
-        actor = ctx.actors.get(st.speaker_actor_id) if st.speaker_actor_id else None
-        content_text = " … ".join(text[s:e].strip() for s, e in st.content)
-        quoted = [q for s, e in st.content for q in _QUOTED.findall(text[max(0, s - 1):e + 1])]
-        stance = lexicon_stance(content_text, cue=st.cue_lemma, quoted=quoted)
-        label = st.act_label if st.kind == "action" and stance.label == "neutral" else stance.label
-        if st.kind == "action" and st.act_label in ("protesting", "threatening", "supportive"):
-            label = st.act_label  # a formal act is its own label (codebook rule 3)
+    for n, stmt in enumerate(statements):
+        actor = ctx.actors.get(stmt.speaker_actor_id) if stmt.speaker_actor_id else None
+        content_text = " … ".join(text[s:e].strip() for s, e in stmt.content)
+        quoted = [q for s, e in stmt.content for q in _QUOTED.findall(text[max(0, s - 1):e + 1])]
+        stance = lexicon_stance(content_text, cue=stmt.cue_lemma, quoted=quoted)
+        label = stmt.act_label if stmt.kind == "action" and stance.label == "neutral" else stance.label
+        if stmt.kind == "action" and stmt.act_label in ("protesting", "threatening", "supportive"):
+            label = stmt.act_label  # a formal act is its own label (codebook rule 3)
         rows.append({
             "article_id": article.article_id,
             "statement_id": n,
-            "kind": st.kind,
-            "sentence": st.sentence,
-            "speaker_text": text[st.source[0]:st.source[1]] if st.source else None,
-            "speaker_start": st.source[0] if st.source else None,
-            "speaker_end": st.source[1] if st.source else None,
-            "speaker_actor_id": st.speaker_actor_id,
+            "kind": stmt.kind,
+            "sentence": stmt.sentence,
+            "speaker_text": text[stmt.source[0]:stmt.source[1]] if stmt.source else None,
+            "speaker_start": stmt.source[0] if stmt.source else None,
+            "speaker_end": stmt.source[1] if stmt.source else None,
+            "speaker_actor_id": stmt.speaker_actor_id,
             "speaker": actor["name"] if actor else None,
             "speaker_country": actor["country"] if actor and isinstance(actor["country"], str) else None,
-            "cue_text": text[st.cue[0]:st.cue[1]] if st.cue else None,
-            "cue_start": st.cue[0] if st.cue else None,
-            "cue_end": st.cue[1] if st.cue else None,
-            "cue_lemma": st.cue_lemma,
+            "cue_text": text[stmt.cue[0]:stmt.cue[1]] if stmt.cue else None,
+            "cue_start": stmt.cue[0] if stmt.cue else None,
+            "cue_end": stmt.cue[1] if stmt.cue else None,
+            "cue_lemma": stmt.cue_lemma,
             "content_text": content_text,
-            "content_start": st.content[0][0],
-            "content_end": st.content[-1][1],
-            "content_spans": [[s, e] for s, e in st.content],
-            "outlet": st.outlet,
-            "stance": label,
-            "stance_method": "lexicon",
-            "stance_evidence": stance.evidence if label == stance.label else st.cue_lemma,
-            **_targets(ctx, st, actor),
+            "content_start": stmt.content[0][0],
+            "content_end": stmt.content[-1][1],
+            "content_spans": [[s, e] for s, e in stmt.content],
+            "outlet": stmt.outlet,
+            "lexicon_stance": label,
+            "lexicon_evidence": stance.evidence if label == stance.label else stmt.cue_lemma,
+            **_targets(ctx, stmt, actor),
         })
-    return frame("statements", rows)
+    return {"statements": rows}
