@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from analysis.errors import AnalysisError, InputFileNotFoundError
+from analysis.jsonl import jsonl_lines, numbered, parse_object, require
 
 EXIT_USAGE = 2
 
@@ -55,42 +56,15 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def jsonl_lines(text: str) -> list[str]:
-    """Split JSONL text into its lines: at line feeds only (a CR before one is dropped).
-
-    Not `str.splitlines()`, which also splits at U+2028, U+2029, U+0085 and other separators that JSON allows raw
-    inside strings (as `json.dumps(..., ensure_ascii=False)` writes them).
-    """
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
 def read_jsonl(path: str, required: dict[str, type]) -> list[dict]:
     """Read JSONL input (a file or '-'), checking each line is an object with the required fields.
 
     Raises:
         InvalidInputLineError: a line is not JSON, not an object, or lacks a field (names the line number).
     """
-    from analysis.errors import InvalidInputLineError
-
-    text = read_input(path)
-    records = []
-    for n, line in enumerate(jsonl_lines(text), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputLineError(f"line {n} is not JSON ({exc.msg} at column {exc.colno})") from exc
-        if not isinstance(rec, dict):
-            raise InvalidInputLineError(f"line {n} is not a JSON object")
-        for field, kind in required.items():
-            if not isinstance(rec.get(field), kind) or isinstance(rec.get(field), bool):
-                raise InvalidInputLineError(f"line {n} lacks {field!r} ({kind.__name__})")
-        records.append(rec)
-    return records
+    fields = ", ".join(required)
+    return [require(parse_object(line, n, expected=fields), n, required)
+            for n, line in numbered(jsonl_lines(read_input(path)))]
 
 
 def _cmd_quotes(args: argparse.Namespace, out: TextIO) -> int:
@@ -113,16 +87,16 @@ def quote_records(result: object) -> list[dict]:
     from analysis.schema import is_missing
 
     rows = []
-    for st in result.statements.to_dict(orient="records"):  # type: ignore[attr-defined]
-        def span(prefix: str, st: dict = st) -> dict | None:
-            if is_missing(st[f"{prefix}_start"]):
+    for stmt in result.statements.to_dict(orient="records"):  # type: ignore[attr-defined]
+        def span(prefix: str, stmt: dict = stmt) -> dict | None:
+            if is_missing(stmt[f"{prefix}_start"]):
                 return None
-            return {"start": int(st[f"{prefix}_start"]), "end": int(st[f"{prefix}_end"]),
-                    "text": st[f"{prefix}_text"] if prefix != "content" else
-                    result.article.text[int(st["content_start"]):int(st["content_end"])]}  # type: ignore[attr-defined]
-        rows.append({"kind": st["kind"], "speaker": span("speaker"), "cue": span("cue"), "content": span("content"),
-                     "speaker_actor": None if is_missing(st["speaker"]) else st["speaker"],
-                     "stance": st["stance"]})
+            return {"start": int(stmt[f"{prefix}_start"]), "end": int(stmt[f"{prefix}_end"]),
+                    "text": stmt[f"{prefix}_text"] if prefix != "content" else
+                    result.article.text[int(stmt["content_start"]):int(stmt["content_end"])]}  # type: ignore[attr-defined]
+        speaker = None if is_missing(stmt["speaker"]) else stmt["speaker"]
+        rows.append({"kind": stmt["kind"], "speaker": span("speaker"), "cue": span("cue"),
+                     "content": span("content"), "speaker_actor": speaker, "stance": stmt["stance"]})
     return rows
 
 
@@ -158,6 +132,13 @@ def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
     out.write(markdown())
     return 0
+
+
+#: commands that hand their arguments to a tool of `analysis.tools`: name -> (module, help)
+_TOOLS = {
+    "bench": ("bench", "benchmark: cold start, warm latency, throughput, memory, peers"),
+    "bench-ui": ("bench_ui", "browser timings: cold start, Analyze click to results"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,6 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)
+
+    for name, what in _TOOLS.items():
+        sub.add_parser(name, help=f"{what[1]} (python -m analysis {name} --help for its options)")
     return parser
 
 
@@ -207,6 +191,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     """Run the command line; return the exit status (0 ok, 2 bad input or usage)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in _TOOLS:
+        import importlib
+
+        return int(importlib.import_module(f"analysis.tools.{_TOOLS[argv[0]][0]}").main(argv[1:]) or 0)
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace, TextIO], int] = args.func

@@ -61,3 +61,16 @@ def chunks(lines: Iterable[str], size: int, parse: Callable[[str, int], T]) -> I
             chunk = []
     if chunk:
         yield chunk
+
+
+def require(obj: dict[str, Any], lineno: int, fields: dict[str, type]) -> dict[str, Any]:
+    """Return `obj` when each field holds a value of its type (a bool is no int).
+
+    Raises:
+        InvalidInputLineError: naming the line and the first field that is missing or of the wrong type.
+    """
+    for name, kind in fields.items():
+        value = obj.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InvalidInputLineError(f"line {lineno}: lacks {name!r} ({kind.__name__})")
+    return obj

@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-
 #: one row of a table as the stages hand it on: column name -> value (None for null)
 Row = dict[str, Any]
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.errors import ModelNotInstalledError
-from analysis.evaluate.quotes import evaluate, read_polnear
+from analysis.evaluate.polnear import read_polnear
+from analysis.evaluate.quotes import evaluate
 from analysis.models.attribution import (
     ADAPTER_DIR,
     Attribution,

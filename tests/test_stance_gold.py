@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.evaluate.polnear import canonical_ann_files, parse_ann, read_article, split_dir
 from analysis.evaluate.stance_gold import (
     CONFIDENCES,
     DEFAULT_GOLD_PATH,
@@ -16,17 +17,13 @@ from analysis.evaluate.stance_gold import (
     OUTPUT_COLUMNS,
     SUBSETS,
     GoldSetError,
-    canonical_ann_files,
-    default_polnear_dir,
     load_stance_gold,
     main,
-    parse_ann,
     random_sample,
-    read_article,
     span_text,
 )
 
-POLNEAR_DEV = default_polnear_dir()
+POLNEAR_DEV = split_dir("dev")
 
 pytestmark = pytest.mark.skipif(
     not (POLNEAR_DEV / "attributions").is_dir(),

@@ -167,9 +167,9 @@ def _according_to(verb: Any) -> dict[str, Any] | None:
 def rule_predictor(nlp: Any | None = None) -> Callable[[str], list[dict[str, Any]]]:
     """A `text -> statements` predictor from the rules above (parse time included)."""
     if nlp is None:
-        from analysis.evaluate.quotes import load_spacy
+        from analysis.models.nlp import load_spacy
 
-        nlp = load_spacy()
+        nlp = load_spacy(paragraphs=False)
 
     def predict(text: str) -> list[dict[str, Any]]:
         doc = nlp(text)

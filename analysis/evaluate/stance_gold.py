@@ -13,15 +13,23 @@ from __future__ import annotations
 import argparse
 import random
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.errors import AnalysisError, GoldSetError
-from analysis.settings import ROOT, shared_dir
+from analysis.evaluate.polnear import (
+    Relation,
+    Span,
+    canonical_ann_files,
+    parse_ann,
+    read_article,
+    split_dir,
+)
+from analysis.labels import STANCE_LABELS
+from analysis.settings import ROOT
 
-LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
+LABELS = STANCE_LABELS
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
 SUBSETS: tuple[str, ...] = ("random", "targeted")
 GOLD_COLUMNS: tuple[str, ...] = (
@@ -58,128 +66,7 @@ RANDOM_SEED = 20161108
 RANDOM_SIZE = 180
 
 _REPO_ROOT = ROOT
-_T_LINE = re.compile(r"^T\d+\t\S+ \d+ \d+(;\d+ \d+)*(\t|$)")
-_E_LINE = re.compile(r"^E\d+\t")
-_OTHER_LINE = re.compile(r"^[#RAMN*]\d*\t")
 DEFAULT_GOLD_PATH = _REPO_ROOT / "data" / "stance" / "dev_gold.tsv"
-
-
-def default_polnear_dir() -> Path:
-    """Return the PolNeAR dev folder (holding `text/` and `attributions/`) in the shared data folder."""
-    return shared_dir() / "data" / "raw" / "polnear" / "dev"
-
-
-@dataclass(frozen=True)
-class Span:
-    """One brat text-bound span (`T<n>`): its type, fragments as (start, end) offsets and covered text."""
-
-    id: str
-    type: str
-    fragments: tuple[tuple[int, int], ...]
-    text: str
-
-    @property
-    def start(self) -> int:
-        """First character offset of the span."""
-        return min(s for s, _ in self.fragments)
-
-    @property
-    def end(self) -> int:
-        """Offset one past the last character of the span."""
-        return max(e for _, e in self.fragments)
-
-
-@dataclass
-class Relation:
-    """One attribution relation (`E<n>`) with its source (None when unsourced), cue and content spans."""
-
-    id: str
-    file: str
-    source: Span | None = None
-    cue: Span | None = None
-    content: Span | None = None
-    content2: Span | None = None
-    extra: dict[str, Span] = field(default_factory=dict)
-
-    @property
-    def spans(self) -> list[Span]:
-        """The relation's argument spans that exist (source, cue, content, content2)."""
-        return [s for s in (self.source, self.cue, self.content, self.content2) if s is not None]
-
-
-def article_name(ann_file: str) -> str:
-    """Return the article name of an annotation file name (`<article>_<annotator>.ann` -> `<article>`)."""
-    stem = ann_file[:-4] if ann_file.endswith(".ann") else ann_file
-    return re.sub(r"_[0-9a-f]{4}$", "", stem)
-
-
-def read_article(polnear_dir: Path, ann_file: str) -> str:
-    """Return the raw text of the article an annotation file belongs to."""
-    path = Path(polnear_dir) / "text" / f"{article_name(ann_file)}.txt"
-    if not path.is_file():
-        raise GoldSetError(f"article text {path} not found; set STANCE_ATLAS_SHARED to the shared data folder")
-    return path.read_text(encoding="utf-8")
-
-
-def parse_ann(path: Path) -> dict[str, Relation]:
-    """Parse a brat standoff `.ann` file of PolNeAR into its attribution relations, keyed by `E` id.
-
-    Args:
-        path: the `.ann` file.
-
-    Returns:
-        Relations in file order; spans keep all their fragments (discontinuous spans have several).
-    """
-    spans: dict[str, Span] = {}
-    events: list[tuple[str, list[tuple[str, str]]]] = []
-    last_span: str | None = None
-    content = Path(path).read_text(encoding="utf-8")
-    for line in content.removesuffix("\n").split("\n"):
-        if _T_LINE.match(line):
-            tid, head, *rest = line.split("\t")
-            kind, offsets = head.split(" ", 1)
-            frags = tuple((int(a), int(b)) for a, b in (frag.split(" ") for frag in offsets.split(";")))
-            spans[tid] = Span(tid, kind, frags, rest[0] if rest else "")
-            last_span = tid
-        elif _E_LINE.match(line):
-            eid, args = line.split("\t", 1)
-            events.append((eid, [(a.split(":", 1)[0], a.split(":", 1)[1]) for a in args.split() if ":" in a]))
-            last_span = None
-        elif _OTHER_LINE.match(line):
-            last_span = None
-        elif last_span is not None:
-            # a span text holding a newline (even a blank line) continues on the next line of the file
-            prev = spans[last_span]
-            spans[last_span] = Span(prev.id, prev.type, prev.fragments, f"{prev.text}\n{line}")
-    relations: dict[str, Relation] = {}
-    name = Path(path).name
-    for eid, pairs in events:
-        rel = Relation(eid, name)
-        for role, tid in pairs:
-            span = spans.get(tid)
-            if span is None:
-                continue
-            if role == "Source":
-                rel.source = span
-            elif role == "Cue":
-                rel.cue = span
-            elif role == "Content":
-                rel.content = span
-            elif role == "Content2":
-                rel.content2 = span
-            else:
-                rel.extra[role] = span
-        relations[eid] = rel
-    return relations
-
-
-def canonical_ann_files(polnear_dir: Path | str | None = None) -> list[str]:
-    """Return one `.ann` file name per article (the first by name where several annotators labelled it), sorted."""
-    folder = Path(polnear_dir) if polnear_dir is not None else default_polnear_dir()
-    chosen: dict[str, str] = {}
-    for name in sorted(p.name for p in (folder / "attributions").glob("*.ann")):
-        chosen.setdefault(article_name(name), name)
-    return sorted(chosen.values())
 
 
 def random_sample(
@@ -195,7 +82,7 @@ def random_sample(
     Returns:
         (file, relation id) pairs in drawing order; the `random` subset of the gold table is exactly this list.
     """
-    folder = Path(polnear_dir) if polnear_dir is not None else default_polnear_dir()
+    folder = Path(polnear_dir) if polnear_dir is not None else split_dir("dev")
     pool = [
         (name, rel.id)
         for name in canonical_ann_files(folder)
@@ -313,7 +200,7 @@ def load_stance_gold(path: Path | str = DEFAULT_GOLD_PATH, polnear_dir: Path | s
     Raises:
         GoldSetError: the table is malformed, names a missing file or relation, or its offsets do not match.
     """
-    polnear = Path(polnear_dir) if polnear_dir is not None else default_polnear_dir()
+    polnear = Path(polnear_dir) if polnear_dir is not None else split_dir("dev")
     table = read_gold_table(path)
     parsed: dict[str, dict[str, Relation]] = {}
     texts: dict[str, str] = {}

@@ -25,11 +25,13 @@ def installed_spacy_package() -> str:
     raise ModelNotInstalledError(f"spaCy model en_core_web_sm is not installed; run: {SPACY_INSTALL}")
 
 
-@lru_cache(maxsize=1)
-def load_spacy() -> Any:
+@lru_cache(maxsize=2)
+def load_spacy(*, paragraphs: bool = True) -> Any:
     """Return the spaCy `Language` (tagger, parser, lemmatizer, NER), loaded once per process.
 
-    A component of ours starts a sentence at every line break, before the parser runs.
+    Args:
+        paragraphs: add our component that starts a sentence at every line break, before the parser runs (the
+            pipeline's setting); False gives spaCy's pipeline as shipped (what the peers are measured with).
 
     Raises:
         ModelNotInstalledError: no model package is installed.
@@ -41,8 +43,9 @@ def load_spacy() -> Any:
         nlp = spacy.load(name)
     except OSError as exc:  # a broken install
         raise ModelNotInstalledError(f"spaCy model {name} cannot be loaded ({exc}); run: {SPACY_INSTALL}") from exc
-    _register()
-    nlp.add_pipe(_PARAGRAPHS, before="parser")
+    if paragraphs:
+        _register()
+        nlp.add_pipe(_PARAGRAPHS, before="parser")
     return nlp
 
 

@@ -16,7 +16,6 @@ team's running Dask scheduler instead (its workers need this package and its mod
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -26,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis.errors import InputError, InputFileNotFoundError
+from analysis.errors import InputError, InputFileNotFoundError, InvalidInputLineError
+from analysis.jsonl import jsonl_lines, numbered, parse_object, require
 from analysis.settings import Settings, load_settings
 from analysis.stages.article import decode_bytes, prepare_article
 
@@ -82,7 +82,6 @@ def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchI
     Raises:
         InputFileNotFoundError: the folder does not exist or holds no article files.
     """
-    from analysis.cli import jsonl_lines
 
     if not folder.is_dir():
         raise InputFileNotFoundError(f"no such folder: {folder}")
@@ -102,16 +101,12 @@ def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchI
             html = path.suffix.lower() in (".html", ".htm")
             items.append(BatchItem(name, text, None if html else _title_from_name(path), source))
             continue
-        for n, line in enumerate(jsonl_lines(text), start=1):
-            if not line.strip():
-                continue
+        for n, line in numbered(jsonl_lines(text)):
             try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad.append((f"{name}:{n}", f"not JSON ({exc.msg} at column {exc.colno})"))
-                continue
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                bad.append((f"{name}:{n}", 'not a JSON object with a "text" string'))
+                rec = require(parse_object(line, n, expected='"text" and optional title, source, published, id'), n,
+                              {"text": str})
+            except InvalidInputLineError as exc:
+                bad.append((name, str(exc)))
                 continue
             meta = {k: rec.get(k) if isinstance(rec.get(k), str) else None for k in ("title", "source", "published")}
             origin = f"{name}:{n}" + (f" ({rec['id']})" if isinstance(rec.get("id"), str) else "")

@@ -167,7 +167,7 @@ def _print(r: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print a table (or JSON)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.tools.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repeats per article for the warm latency")
     parser.add_argument("--batch", type=int, default=200, help="articles in the throughput batch")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start process")

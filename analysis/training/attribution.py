@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analysis.evaluate.quotes import PolnearArticle, read_polnear
+from analysis.evaluate.polnear import PolnearArticle, read_polnear
 from analysis.models.attribution import ADAPTER_DIR, LABELS, WINDOW_STEP, WINDOW_TOKENS, encode, token_labels, windows
 
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0

@@ -143,7 +143,8 @@ def cue_label(cue: str) -> str | None:
 
 def polnear_examples(folder: Path | None = None) -> list[Example]:
     """Distantly labelled relations of PolNeAR train (cue-labelled, plus neutral ones), in file order."""
-    from analysis.evaluate.stance_gold import article_name, parse_ann, read_article, reading_text
+    from analysis.evaluate.polnear import article_name, parse_ann, read_article
+    from analysis.evaluate.stance_gold import reading_text
 
     folder = folder or shared_dir() / "data" / "raw" / "polnear" / "train"
     seen: set[str] = set()
