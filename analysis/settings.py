@@ -12,6 +12,8 @@ from analysis.errors import InvalidSettingError
 
 #: The repository root (the folder holding `analysis/` and `data/`).
 ROOT = Path(__file__).resolve().parent.parent
+#: The folder of the models we ship: one sub-folder per model (attribution, sentiment, stance).
+MODELS_DIR = ROOT / "data" / "models"
 
 
 class Setting(NamedTuple):
@@ -45,7 +47,13 @@ SETTINGS: dict[str, Setting] = {
                                "empty means anyone who can sign in."),
     "torch_threads": Setting("STANCE_ATLAS_TORCH_THREADS", "0",
                              "Threads each process gives the transformer models; 0 lets torch choose (one per core)."),
+    "tagger_precision": Setting("STANCE_ATLAS_TAGGER_PRECISION", "auto",
+                                "Numeric precision of the attribution tagger: auto (bf16 where the CPU has bf16 "
+                                "units, else fp32), bf16, fp32 or int8."),
 }
+
+
+_PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class Settings:
     max_chars: int
     torch_threads: int = 0
     allowed_viewers: str = ""
+    tagger_precision: str = "auto"
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with some values changed."""
@@ -94,5 +103,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
             numbers[name] = int(get(name))
         except ValueError as exc:
             raise InvalidSettingError(f"{SETTINGS[name].env} must be a whole number, not {get(name)!r}") from exc
+    precision = get("tagger_precision")
+    if precision not in _PRECISIONS:
+        raise InvalidSettingError(f"{SETTINGS['tagger_precision'].env} must be one of {', '.join(_PRECISIONS)}, "
+                                  f"not {precision!r}")
     return Settings(data_dir=data_dir, database_url=get("database_url"), allowed_viewers=get("allowed_viewers"),
-                    **numbers)
+                    tagger_precision=precision, **numbers)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.rules.lexicon import LABELS, lexicon_stance
+from analysis.labels import STANCE_LABELS as LABELS
+from analysis.rules.lexicon import lexicon_stance
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from analysis import analyze
 from analysis.cli import main
 from analysis.errors import InputError
-from analysis.rules.lexicon import LABELS
+from analysis.labels import STANCE_LABELS as LABELS
 from analysis.schema import TABLES, is_missing
 from analysis.stages.article import clean_text, looks_like_html
 

@@ -13,8 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-#: the codebook's labels, most specific first
-LABELS = ("protesting", "threatening", "outraged", "supportive", "concerned", "neutral")
+from analysis.labels import STANCE_PRECEDENCE
 
 #: cue lemmas (the verb or phrase that introduces a statement or names an act) and their label
 CUE_LABELS: dict[str, str] = {
@@ -152,7 +151,7 @@ def lexicon_stance(content: str, *, cue: str | None = None, quoted: list[str] | 
     hits = {}
     for part in ([" ".join(quoted)] if quoted else []) + [content]:
         text = " ".join(part.lower().replace("’", "'").split())
-        hits = {label: _matches(label, text) for label in LABELS if label != "neutral"}
+        hits = {label: _matches(label, text) for label in STANCE_PRECEDENCE if label != "neutral"}
         if any(hits.values()):
             break
     if cue_label:
