@@ -98,11 +98,11 @@ def _statement(result, words: str) -> dict:
     ],
 )
 def test_seed_statements(seed_analysis, words, speaker, cue, kind) -> None:
-    st = _statement(seed_analysis, words)
-    assert st["speaker"] == speaker
-    assert st["cue_text"] == cue
+    stmt = _statement(seed_analysis, words)
+    assert stmt["speaker"] == speaker
+    assert stmt["cue_text"] == cue
     if kind:
-        assert st["kind"] == kind
+        assert stmt["kind"] == kind
 
 
 def test_seed_outlet_and_no_statements_from_the_link_list(seed_analysis) -> None:

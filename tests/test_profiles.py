@@ -8,12 +8,12 @@ from analysis.labels import STANCE_LABELS, dominant_stance
 from analysis.stages.profiles import profile
 
 
-def _st(i: int, stance: str, scores: dict | None = None) -> dict:
+def _stmt(i: int, stance: str, scores: dict | None = None) -> dict:
     return {"statement_id": i, "stance": stance, "stance_scores": scores}
 
 
 def test_votes_give_shares_and_the_majority_dominates() -> None:
-    n, dist, label, evidence = profile([_st(0, "concerned"), _st(1, "neutral"), _st(2, "concerned")])
+    n, dist, label, evidence = profile([_stmt(0, "concerned"), _stmt(1, "neutral"), _stmt(2, "concerned")])
     assert n == 3 and label == "concerned" and evidence == [0, 2]
     assert dist is not None and set(dist) == set(STANCE_LABELS)
     assert abs(dist["concerned"] - 2 / 3) < 1e-3 and abs(sum(dist.values()) - 1) < 1e-3
@@ -28,7 +28,7 @@ def test_ties_go_to_the_more_specific_label() -> None:
 def test_model_probabilities_weigh_and_order_the_evidence() -> None:
     sure = dict.fromkeys(STANCE_LABELS, 0.0) | {"outraged": 0.9, "neutral": 0.1}
     unsure = dict.fromkeys(STANCE_LABELS, 0.0) | {"outraged": 0.4, "concerned": 0.35, "neutral": 0.25}
-    _, dist, label, evidence = profile([_st(4, "outraged", unsure), _st(7, "outraged", sure)])
+    _, dist, label, evidence = profile([_stmt(4, "outraged", unsure), _stmt(7, "outraged", sure)])
     assert label == "outraged" and evidence == [7, 4]
     assert abs(dist["outraged"] - 0.65) < 1e-3 and abs(dist["concerned"] - 0.175) < 1e-3
 
@@ -38,11 +38,11 @@ def test_no_statements_no_profile() -> None:
 
 
 def test_seed_profiles_agree_with_the_statements(seed_analysis) -> None:
-    st = seed_analysis.statements.set_index("statement_id")
+    stmt = seed_analysis.statements.set_index("statement_id")
     for table, key in ((seed_analysis.actors, "speaker_actor_id"), (seed_analysis.countries, "speaker_country")):
         ident = "actor_id" if key == "speaker_actor_id" else "iso3"
         for rec in table.to_dict(orient="records"):
-            own = st[st[key] == rec[ident]]
+            own = stmt[stmt[key] == rec[ident]]
             assert rec["statement_count"] == len(own)
             if not len(own):
                 assert pd.isna(rec["dominant_stance"]) and rec["stance_evidence_ids"] == []

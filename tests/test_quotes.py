@@ -41,11 +41,11 @@ def one(text: str, cue: str) -> dict:
     ],
 )
 def test_forms_of_speech(text, cue, kind, speaker, words) -> None:
-    st = one(text, cue)
-    assert st["kind"] == kind
-    assert st["speaker"] == speaker
-    assert words in st["content_text"]
-    assert text[st["content_start"]:st["content_end"]].strip().startswith(st["content_text"][:10])
+    stmt = one(text, cue)
+    assert stmt["kind"] == kind
+    assert stmt["speaker"] == speaker
+    assert words in stmt["content_text"]
+    assert text[stmt["content_start"]:stmt["content_end"]].strip().startswith(stmt["content_text"][:10])
 
 
 def test_split_quote_is_one_statement_with_two_fragments() -> None:
@@ -62,29 +62,29 @@ def test_split_quote_is_one_statement_with_two_fragments() -> None:
 def test_pronoun_speaker_resolves_to_the_person() -> None:
     text = ("Chancellor Ingrid Halvorsen met the envoy on Monday. "
             "“This is a grave mistake,” she said after the meeting.")
-    st = next(s for s in statements(text) if "grave mistake" in s["content_text"])
-    assert st["speaker_text"] is not None
-    assert st["speaker"] == "Ingrid Halvorsen"
+    stmt = next(s for s in statements(text) if "grave mistake" in s["content_text"])
+    assert stmt["speaker_text"] is not None
+    assert stmt["speaker"] == "Ingrid Halvorsen"
 
 
 def test_a_description_resolves_to_the_person_with_that_role() -> None:
     text = ("Maria Santos, a spokesperson for the Department of Foreign Affairs, briefed reporters. "
             "The spokesperson said the ship had left the area.")
-    st = next(s for s in statements(text) if "ship had left" in s["content_text"])
-    assert st["speaker"] == "Maria Santos"
+    stmt = next(s for s in statements(text) if "ship had left" in s["content_text"])
+    assert stmt["speaker"] == "Maria Santos"
 
 
 def test_relative_clause_speaker() -> None:
     text = ("The plan was criticised by Russian ambassador Pavel Orlov, who claimed that the sanctions were "
             "illegal.")
-    st = next(s for s in statements(text) if "sanctions were illegal" in s["content_text"])
-    assert st["speaker"] == "Pavel Orlov"
+    stmt = next(s for s in statements(text) if "sanctions were illegal" in s["content_text"])
+    assert stmt["speaker"] == "Pavel Orlov"
 
 
 def test_collective_speaker_is_its_country() -> None:
-    st = next(s for s in statements("US officials believe Iran wants to rebuild its air force.")
+    stmt = next(s for s in statements("US officials believe Iran wants to rebuild its air force.")
           if "rebuild" in s["content_text"])
-    assert st["speaker_country"] == "USA"
+    assert stmt["speaker_country"] == "USA"
 
 
 @pytest.mark.parametrize(
@@ -107,28 +107,28 @@ def test_outlet_of_a_statement_reported_through_the_press() -> None:
     text = ("The proposal is “deeply troubling,” said Laura Fenwick, a US State Department spokesperson, "
             "according to The Guardian.")
     found = statements(text)
-    st = next(s for s in found if "deeply troubling" in s["content_text"])
-    assert st["speaker"] == "Laura Fenwick"
-    assert st["outlet"] == "The Guardian"
+    stmt = next(s for s in found if "deeply troubling" in s["content_text"])
+    assert stmt["speaker"] == "Laura Fenwick"
+    assert stmt["outlet"] == "The Guardian"
     assert not [s for s in found if s["speaker"] == "The Guardian"]
 
 
 def test_a_statement_without_a_findable_speaker_keeps_speaker_null() -> None:
     found = statements("“The ceasefire will not hold,” one diplomat said, asking not to be named. "
                        "President Ali Karimov arrived later.")
-    st = next(s for s in found if "ceasefire" in s["content_text"])
-    assert st["speaker"] is None or str(st["speaker"]) == "<NA>"
+    stmt = next(s for s in found if "ceasefire" in s["content_text"])
+    assert stmt["speaker"] is None or str(stmt["speaker"]) == "<NA>"
 
 
 def test_offsets_point_into_the_text(seed_analysis) -> None:
     text = seed_analysis.article.text
-    for st in seed_analysis.statements.to_dict(orient="records"):
-        for s, e in st["content_spans"]:
+    for stmt in seed_analysis.statements.to_dict(orient="records"):
+        for s, e in stmt["content_spans"]:
             assert 0 <= s < e <= len(text)
-        if isinstance(st["speaker_text"], str):
-            assert text[st["speaker_start"]:st["speaker_end"]] == st["speaker_text"]
-        if isinstance(st["cue_text"], str):
-            assert text[st["cue_start"]:st["cue_end"]] == st["cue_text"]
+        if isinstance(stmt["speaker_text"], str):
+            assert text[stmt["speaker_start"]:stmt["speaker_end"]] == stmt["speaker_text"]
+        if isinstance(stmt["cue_text"], str):
+            assert text[stmt["cue_start"]:stmt["cue_end"]] == stmt["cue_text"]
 
 
 @pytest.mark.parametrize(
@@ -166,11 +166,11 @@ def test_quotes_cli_contract() -> None:
     assert [o["id"] for o in out] == ["a", "b", "c"]
     assert out[1]["statements"] == [] and "empty" in out[1]["error"]
     for rec, src in zip(out, lines, strict=True):
-        for st in rec["statements"]:
-            assert set(st) >= {"kind", "speaker", "cue", "content", "speaker_actor"}
+        for stmt in rec["statements"]:
+            assert set(stmt) >= {"kind", "speaker", "cue", "content", "speaker_actor"}
             for part in ("speaker", "cue", "content"):
-                if st[part] is not None:
-                    assert src["text"][st[part]["start"]:st[part]["end"]] == st[part]["text"]
+                if stmt[part] is not None:
+                    assert src["text"][stmt[part]["start"]:stmt[part]["end"]] == stmt[part]["text"]
     a = out[0]["statements"][0]
     assert a["kind"] == "direct" and a["speaker_actor"] == "Ana Reyes"
     assert out[2]["statements"][0]["speaker_actor"] == "Iran"

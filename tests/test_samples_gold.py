@@ -101,15 +101,15 @@ def test_gold_statements(slug: str):
     body = text.split("\n", 2)[2]
     names = {a["name"] for a in gold["actors"]}
     assert gold["statements"]
-    for st in gold["statements"]:
-        assert set(st) == {"speaker", "kind", "cue", "content_starts", "stance", "targets"}, st
-        assert st["speaker"] is None or st["speaker"] in names, st
-        assert st["kind"] in _STATEMENT_KINDS, st
-        assert isinstance(st["cue"], str) and st["cue"], st
-        assert st["content_starts"] in body, st
-        assert st["stance"] in _STANCES, st
-        for target in st["targets"]:
-            assert target in names or target in gold["countries"], st
+    for stmt in gold["statements"]:
+        assert set(stmt) == {"speaker", "kind", "cue", "content_starts", "stance", "targets"}, stmt
+        assert stmt["speaker"] is None or stmt["speaker"] in names, stmt
+        assert stmt["kind"] in _STATEMENT_KINDS, stmt
+        assert isinstance(stmt["cue"], str) and stmt["cue"], stmt
+        assert stmt["content_starts"] in body, stmt
+        assert stmt["stance"] in _STANCES, stmt
+        for target in stmt["targets"]:
+            assert target in names or target in gold["countries"], stmt
 
 
 def test_samples_cover_all_stances_kinds_and_quote_styles():
@@ -117,8 +117,8 @@ def test_samples_cover_all_stances_kinds_and_quote_styles():
     curly = straight = 0
     for slug in _SLUGS:
         gold, text = _gold(slug), _text(slug)
-        stances |= {st["stance"] for st in gold["statements"]}
-        kinds |= {st["kind"] for st in gold["statements"]}
+        stances |= {stmt["stance"] for stmt in gold["statements"]}
+        kinds |= {stmt["kind"] for stmt in gold["statements"]}
         actor_kinds |= {a["kind"] for a in gold["actors"]}
         curly += any(q in text for q in _CURLY_QUOTES)
         straight += '"' in text

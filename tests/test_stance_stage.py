@@ -8,9 +8,9 @@ from analysis.stages.stance import LEXICON_BELOW, combine
 
 
 def test_every_statement_has_the_models_probabilities(seed_analysis) -> None:
-    st = seed_analysis.statements
-    assert len(st)
-    for rec in st.to_dict(orient="records"):
+    stmt = seed_analysis.statements
+    assert len(stmt)
+    for rec in stmt.to_dict(orient="records"):
         scores = rec["stance_scores"]
         assert set(scores) == {"concerned", "outraged", "protesting", "threatening", "supportive", "neutral"}
         assert abs(sum(scores.values()) - 1) < 1e-3
@@ -22,16 +22,16 @@ def test_every_statement_has_the_models_probabilities(seed_analysis) -> None:
 
 
 def test_seed_stances(seed_analysis) -> None:
-    st = seed_analysis.statements
-    by_speaker = {s: set(g["stance"]) for s, g in st.groupby("speaker")}
+    stmt = seed_analysis.statements
+    by_speaker = {s: set(g["stance"]) for s, g in stmt.groupby("speaker")}
     assert by_speaker["Georgy Zinoviev"] == {"outraged"}
     assert by_speaker["Matthew Miller"] == {"concerned"}
-    summoned = st[st["cue_text"] == "summoned"]
+    summoned = stmt[stmt["cue_text"] == "summoned"]
     assert list(summoned["stance"]) == ["protesting"]
     assert {"RUS", "PRK"} <= set(summoned.iloc[0]["target_countries"])
-    signed = st[st["cue_text"] == "signed"]
+    signed = stmt[stmt["cue_text"] == "signed"]
     assert list(signed["stance"]) == ["supportive"]
-    response = st[st["content_text"].str.contains("response", na=False)]
+    response = stmt[stmt["content_text"].str.contains("response", na=False)]
     assert len(response) and set(response["stance"]) == {"threatening"}
 
 

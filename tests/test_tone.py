@@ -34,11 +34,11 @@ def test_the_article_portrays_russia_negatively(seed_analysis) -> None:
 
 
 def test_statement_tone_follows_its_content(seed_analysis) -> None:
-    st = seed_analysis.statements
-    assert st["sentiment"].notna().all() and st["sentiment_score"].between(-1, 1).all()
-    unacceptable = st[st["content_text"].str.contains("unacceptable", na=False)]
+    stmt = seed_analysis.statements
+    assert stmt["sentiment"].notna().all() and stmt["sentiment_score"].between(-1, 1).all()
+    unacceptable = stmt[stmt["content_text"].str.contains("unacceptable", na=False)]
     assert len(unacceptable) and (unacceptable["sentiment"] == "negative").all()
-    for score, label in zip(st["sentiment_score"], st["sentiment"], strict=True):
+    for score, label in zip(stmt["sentiment_score"], stmt["sentiment"], strict=True):
         assert label == ("negative" if score <= -0.33 else "positive" if score >= 0.33 else "neutral")
 
 

@@ -303,13 +303,13 @@ def pipeline_predictor(text: str) -> list[dict[str, Any]]:
 
     result = analyze(text)
     out = []
-    for st in result.statements.to_dict(orient="records"):
-        speaker = None if st["speaker_start"] is None or st["speaker_start"] is pd.NA else \
-            {"start": int(st["speaker_start"]), "end": int(st["speaker_end"])}
-        cue = None if st["cue_start"] is None or st["cue_start"] is pd.NA else \
-            {"start": int(st["cue_start"]), "end": int(st["cue_end"])}
+    for stmt in result.statements.to_dict(orient="records"):
+        speaker = None if stmt["speaker_start"] is None or stmt["speaker_start"] is pd.NA else \
+            {"start": int(stmt["speaker_start"]), "end": int(stmt["speaker_end"])}
+        cue = None if stmt["cue_start"] is None or stmt["cue_start"] is pd.NA else \
+            {"start": int(stmt["cue_start"]), "end": int(stmt["cue_end"])}
         out.append({"speaker": speaker, "cue": cue,
-                    "content_parts": [{"start": int(a), "end": int(b)} for a, b in st["content_spans"]]})
+                    "content_parts": [{"start": int(a), "end": int(b)} for a, b in stmt["content_spans"]]})
     return out
 
 

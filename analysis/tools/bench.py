@@ -110,7 +110,7 @@ def run(runs: int = 10, batch: int = 200, cold: bool = True) -> dict[str, Any]:
     from analysis.pipeline import load_models, model_versions
 
     texts = _texts()
-    result: dict[str, Any] = {"torch_threads": os.environ.get("STANCE_ATLAS_TORCH_THREADS", "0"),
+    result: dict[str, Any] = {"torch_threads": str(load_settings().torch_threads),
                               "cpus": os.cpu_count(), "models": model_versions()}
     if cold:
         first = ROOT / "data" / "samples" / f"{next(k for k in texts if k != 'seed')}.txt"
