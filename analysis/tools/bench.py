@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analysis.settings import ROOT, shared_dir
+from analysis.settings import ROOT, load_settings, shared_dir
 
 _COLD_SCRIPT = """
 import resource, sys, time
@@ -174,7 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     from analysis.pipeline import set_torch_threads
-    from analysis.settings import load_settings
 
     set_torch_threads(load_settings().torch_threads)
     figures = run(runs=args.runs, batch=args.batch, cold=not args.no_cold)
