@@ -1,4 +1,4 @@
-"""Benchmark of the analysis: `python -m analysis.tools.bench [--runs 10] [--batch 200] [--json]`.
+"""Benchmark of the analysis: `python -m analysis bench [--runs 10] [--batch 200] [--json]`.
 
 Prints, on this machine:
 

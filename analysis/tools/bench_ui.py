@@ -1,6 +1,6 @@
 """Benchmark of the dashboard in a real browser: cold first page load, and Analyze click to results (warm).
 
-`python -m analysis.tools.bench_ui [--runs 5] [--text FILE]` starts `streamlit run app.py` on a free loopback port
+`python -m analysis bench-ui [--runs 5] [--text FILE]` starts `streamlit run app.py` on a free loopback port
 with a throw-away store, drives Debian's Chromium with Playwright, and prints:
 
 * cold start: from launching the server to the Analyze page drawn in the browser;
@@ -96,7 +96,7 @@ def run(text: str, runs: int) -> dict[str, float | list[float]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the figures (a table, or JSON with --json)."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.tools.bench_ui", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m analysis bench-ui", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="warm runs after the first analysis")
     parser.add_argument("--text", type=Path, default=None, help="article to paste (default: the seed article)")
     parser.add_argument("--json", action="store_true")
