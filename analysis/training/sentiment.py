@@ -119,7 +119,7 @@ def _swap_mention(
 def _predict_labels(net: Any, encoded: Sequence[Any], labels: Sequence[str]) -> list[str]:
     import torch
 
-    from analysis.models.sentiment import _collate
+    from analysis.models.heads import collate
 
     was_training = net.training
     net.eval()
@@ -128,7 +128,7 @@ def _predict_labels(net: Any, encoded: Sequence[Any], labels: Sequence[str]) -> 
     with torch.inference_mode():
         for b in range(0, len(order), 128):
             idx = order[b : b + 128]
-            logits = net(_collate([encoded[i] for i in idx]))
+            logits = net(collate([encoded[i] for i in idx]))
             for i, k in zip(idx, logits.argmax(-1).tolist(), strict=True):
                 pred[i] = labels[k]
     net.train(was_training)
@@ -149,8 +149,9 @@ class _Data:
 
 def _prepare(args: argparse.Namespace) -> _Data:
     from analysis.evaluate.sentiment import read_newsmtsc
+    from analysis.labels import SENTIMENT_LABELS as LABELS
     from analysis.models.encoder import base_model_sha256, load_tokenizer
-    from analysis.models.sentiment import LABELS, SentimentConfig, _encode_batch, marker_init_ids
+    from analysis.models.sentiment import SentimentConfig, encode_targets, marker_init_ids
 
     data = shared_dir() / "data" / "raw" / "newsmtsc"
     train_targets = read_newsmtsc(data / "train.jsonl")
@@ -192,7 +193,7 @@ def _prepare(args: argparse.Namespace) -> _Data:
         labels=labels,
         mention_pool=sorted({t.text[t.start : t.end] for t in train_targets}),
         dev_encoded={
-            k: _encode_batch(tokenizer, [(t.text, t.start, t.end) for t in v], config, marker_ids)
+            k: encode_targets(tokenizer, [(t.text, t.start, t.end) for t in v], config, marker_ids)
             for k, v in dev.items()
         },
         dev_gold={k: [t.polarity for t in v] for k, v in dev.items()},
@@ -217,7 +218,7 @@ def _lora_config(args: argparse.Namespace, n_layers: int, soup: int = 1) -> Any:
 
 def _dev_scores(net: Any, data: _Data) -> dict[str, Any]:
     from analysis.evaluate.sentiment import metrics
-    from analysis.models.sentiment import LABELS
+    from analysis.labels import SENTIMENT_LABELS as LABELS
 
     return {
         k: metrics(data.dev_gold[k], _predict_labels(net, enc, LABELS), LABELS) for k, enc in data.dev_encoded.items()
@@ -229,13 +230,15 @@ def _train_run(args: argparse.Namespace, data: _Data, data_seed: int) -> tuple[d
     import torch
     from peft import get_peft_model
 
+    from analysis.labels import SENTIMENT_LABELS as LABELS
     from analysis.models.encoder import load_base_encoder
-    from analysis.models.sentiment import LABELS, _build_net, _collate, _encode_batch
+    from analysis.models.heads import collate
+    from analysis.models.sentiment import encode_targets, sentiment_net
 
     _seed_everything(args.seed)  # same initialisation (LoRA A matrices, head) in every run of a soup
     encoder = load_base_encoder()
     peft_encoder = get_peft_model(encoder, _lora_config(args, encoder.config.num_hidden_layers))
-    net = _build_net(peft_encoder, data.config)
+    net = sentiment_net(peft_encoder, data.config)
     with torch.no_grad():
         net.markers.copy_(encoder.get_input_embeddings().weight[list(data.marker_ids)])
     net.train()
@@ -257,7 +260,7 @@ def _train_run(args: argparse.Namespace, data: _Data, data_seed: int) -> tuple[d
         weight = (counts.sum() / (len(LABELS) * counts)).sqrt()
     loss_fn = torch.nn.CrossEntropyLoss(weight=weight, label_smoothing=args.label_smoothing)
 
-    encoded = _encode_batch(data.tokenizer, data.items, data.config, data.marker_ids)
+    encoded = encode_targets(data.tokenizer, data.items, data.config, data.marker_ids)
     lengths = [len(e.input_ids) for e in encoded]
     total_steps = math.ceil(len(encoded) / args.batch_size) * args.epochs
     warmup = max(1, int(total_steps * args.warmup))
@@ -273,10 +276,10 @@ def _train_run(args: argparse.Namespace, data: _Data, data_seed: int) -> tuple[d
         t_epoch, total_loss = time.perf_counter(), 0.0
         if args.swap_mentions > 0:  # replace some mentions by other training mentions: context, not names, decides
             swapped = [_swap_mention(it, data.mention_pool, rng, args.swap_mentions) for it in data.items]
-            encoded = _encode_batch(data.tokenizer, swapped, data.config, data.marker_ids)
+            encoded = encode_targets(data.tokenizer, swapped, data.config, data.marker_ids)
             lengths = [len(e.input_ids) for e in encoded]
         for batch_idx in _length_batches(lengths, args.batch_size, rng):
-            logits = net(_collate([encoded[i] for i in batch_idx]))
+            logits = net(collate([encoded[i] for i in batch_idx]))
             loss = loss_fn(logits.float(), label_tensor[batch_idx])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(list(trainable.values()), 1.0)

@@ -127,7 +127,7 @@ def _dev(tokenizer: Any, config: Any) -> tuple[list[Any], list[str], list[str]]:
 
 def _dev_scores(net: Any, dev: tuple[list[Any], list[str], list[str]], labels: tuple[str, ...]) -> dict[str, Any]:
     from analysis.evaluate.sentiment import metrics
-    from analysis.models.stance import predict_probabilities
+    from analysis.models.heads import predict_probabilities
 
     encoded, gold, subsets = dev
     probs = predict_probabilities(net, encoded, 128)
@@ -145,15 +145,15 @@ def _train_run(args: argparse.Namespace, examples: list[Any], config: Any, token
     import torch
     from peft import get_peft_model
 
+    from analysis.labels import STANCE_LABELS as LABELS
     from analysis.models.encoder import load_base_encoder
-    from analysis.models.sentiment import _collate
-    from analysis.models.stance import LABELS, build_net, encode_inputs
+    from analysis.models.heads import collate
+    from analysis.models.stance import encode_inputs, stance_net
 
     _seed_everything(args.seed)
     encoder = load_base_encoder()
     peft_encoder = get_peft_model(encoder, _lora_config(args, encoder.config.num_hidden_layers))
-    net = build_net(peft_encoder, config)
-    net.markers.requires_grad_(False)  # the sentiment network's target markers are unused here
+    net = stance_net(peft_encoder, config)
     net.train()
     torch.manual_seed(data_seed)
     rng = random.Random(data_seed)
@@ -186,7 +186,7 @@ def _train_run(args: argparse.Namespace, examples: list[Any], config: Any, token
         encoded = encode_inputs(tokenizer, _epoch_inputs(examples, args.mask_cue, rng), config)
         lengths = [len(e.input_ids) for e in encoded]
         for batch_idx in _length_batches(lengths, args.batch_size, rng):
-            logits = net(_collate([encoded[i] for i in batch_idx]))
+            logits = net(collate([encoded[i] for i in batch_idx]))
             loss = loss_fn(logits.float(), labels[batch_idx])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(list(trainable.values()), 1.0)
@@ -254,7 +254,6 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         states.append(state)
         runs.append(run_log)
     adapter, head = _soup(states)
-    head = {k: v for k, v in head.items() if k.startswith("classifier.")}
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -304,8 +303,8 @@ def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> s
     import torch
     import transformers
 
+    from analysis.labels import STANCE_LABELS as LABELS
     from analysis.models.encoder import BASE_MODEL_NAME, BASE_MODEL_PACKAGE
-    from analysis.models.stance import LABELS
     from analysis.training.stance_data import CUE_LEMMAS, GOEMOTIONS_MAP, NEUTRAL_CUES
 
     final = log["final"]
