@@ -12,8 +12,9 @@ import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO, TypeVar
+from typing import Any, ClassVar, NamedTuple, TextIO, TypeVar
 
 from analysis.errors import InvalidInputLineError, ModelMismatchError, ModelNotInstalledError
 from analysis.jsonl import chunks, parse_object
@@ -247,6 +248,61 @@ def load_adapted_net(
             net.get_parameter(key).copy_(value)
     net.eval()
     return net
+
+
+class HeadModel:
+    """A loaded model: tokenizer, network (adapter merged, eval mode) and config.
+
+    Subclasses (one per model) set `name` (as in `data/models/<name>/` and in messages), `config_type`,
+    `config_file`, `default_dir`, `train_hint` and `markers`, and add their own encoding and scoring.
+    """
+
+    name: ClassVar[str]
+    config_type: ClassVar[type[HeadConfig]]
+    config_file: ClassVar[str]
+    default_dir: ClassVar[Path]
+    train_hint: ClassVar[str]
+    markers: ClassVar[bool]
+
+    def __init__(self, net: Any, tokenizer: Any, config: Any) -> None:
+        """Wrap a built network; `net` must be in eval mode."""
+        self.net = net
+        self.tokenizer = tokenizer
+        self.config = config
+
+    @classmethod
+    def build_net(cls, encoder: Any, config: Any) -> Any:
+        """The model's network on `encoder` (`build_net` with or without markers); used for loading and training."""
+        return build_net(encoder, config, markers=cls.markers)
+
+    @classmethod
+    def from_dir(cls: type[M], model_dir: Path) -> M:
+        """Load the model from `model_dir` (uncached; prefer `load`).
+
+        Raises:
+            ModelNotInstalledError: adapter files are missing; the message names the training command.
+            ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
+        """
+        from analysis.models.encoder import load_tokenizer
+
+        require_model_files(model_dir, cls.config_file, name=cls.name, train_hint=cls.train_hint)
+        config = cls.config_type.from_file(model_dir / cls.config_file)
+        net = load_adapted_net(model_dir, config, cls.build_net, name=cls.name, train_hint=cls.train_hint)
+        return cls(net, load_tokenizer(), config)
+
+    @classmethod
+    def load(cls: type[M], model_dir: Path | str | None = None) -> M:
+        """The model of `model_dir` (default `default_dir`), loaded once per process and folder; raises as
+        `from_dir`."""
+        return _load_cached(cls, Path(model_dir) if model_dir is not None else cls.default_dir)
+
+
+M = TypeVar("M", bound=HeadModel)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(cls: type[M], model_dir: Path) -> M:
+    return cls.from_dir(model_dir)
 
 
 # ------------------------------------------------------------------------------------------------------------ scoring

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
@@ -25,12 +24,10 @@ from analysis.models.heads import (
     DEFAULT_BATCH_SIZE,
     Encoded,
     HeadConfig,
-    build_net,
+    HeadModel,
     labelled,
-    load_adapted_net,
     predict_probabilities,
     record_with_id,
-    require_model_files,
     serve_jsonl,
 )
 from analysis.settings import ROOT
@@ -148,19 +145,19 @@ def marker_init_ids(tokenizer: Any) -> tuple[int, int]:
 # ------------------------------------------------------------------------------------------------------------ model
 
 
-def sentiment_net(encoder: Any, config: SentimentConfig) -> Any:
-    """Return the torch module: encoder + two marker embeddings + pooling + linear head."""
-    return build_net(encoder, config, markers=True)
+class SentimentModel(HeadModel):
+    """A loaded sentiment model: tokenizer, network (adapter merged, with markers) and config.
 
+    Use `load_sentiment_model()`; `SentimentModel.build_net` makes the network for training.
+    """
 
-class SentimentModel:
-    """A loaded sentiment model: tokenizer, network (adapter merged) and config. Use `load_sentiment_model()`."""
+    name, config_type, config_file, default_dir = "sentiment", SentimentConfig, CONFIG_FILE, DEFAULT_MODEL_DIR
+    train_hint, markers = TRAIN_HINT, True
+    config: SentimentConfig
 
     def __init__(self, net: Any, tokenizer: Any, config: SentimentConfig) -> None:
         """Wrap a built network; `net` must be in eval mode."""
-        self.net = net
-        self.tokenizer = tokenizer
-        self.config = config
+        super().__init__(net, tokenizer, config)
         # marker positions carry placeholder ids (the bracket tokens); their embeddings are replaced by `net.markers`
         self.marker_ids = marker_init_ids(tokenizer)
 
@@ -183,33 +180,14 @@ def _score(row: list[float], labels: Sequence[str]) -> SentimentScore:
     return SentimentScore(best, by_label["negative"], by_label["neutral"], by_label["positive"])
 
 
-def load_from_dir(model_dir: Path) -> SentimentModel:
-    """Load a sentiment model from `model_dir` (uncached; prefer `load_sentiment_model`).
-
-    Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
-        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
-    """
-    from analysis.models.encoder import load_tokenizer
-
-    require_model_files(model_dir, CONFIG_FILE, name="sentiment", train_hint=TRAIN_HINT)
-    config = SentimentConfig.from_file(model_dir / CONFIG_FILE)
-    net = load_adapted_net(model_dir, config, sentiment_net, name="sentiment", train_hint=TRAIN_HINT)
-    return SentimentModel(net, load_tokenizer(), config)
-
-
-@lru_cache(maxsize=4)
 def load_sentiment_model(model_dir: Path | None = None) -> SentimentModel:
-    """Return the sentiment model, loaded once per process (per folder).
-
-    Args:
-        model_dir: folder with the adapter; defaults to `data/models/sentiment/` of this repository.
+    """The sentiment model of `model_dir` (default: the shipped `data/models/sentiment/`), loaded once per process.
 
     Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
+        ModelNotInstalledError: adapter files are missing (the message names the training command);
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
     """
-    return load_from_dir(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR)
+    return SentimentModel.load(model_dir)
 
 
 def predict(

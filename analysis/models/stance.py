@@ -19,24 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
 from analysis.errors import InvalidInputLineError, InvalidStatementError
 from analysis.labels import STANCE_LABELS
-from analysis.models.heads import (
-    DEFAULT_BATCH_SIZE,
-    Encoded,
-    HeadConfig,
-    build_net,
-    labelled,
-    load_adapted_net,
-    predict_probabilities,
-    record_with_id,
-    require_model_files,
-    serve_jsonl,
-)
+from analysis.models import heads
+from analysis.models.heads import DEFAULT_BATCH_SIZE, Encoded
 from analysis.settings import ROOT
 
 #: Folder of the shipped stance model (adapter, head, config, model card).
@@ -65,7 +54,7 @@ class StanceScore(NamedTuple):
 
 
 @dataclass(frozen=True)
-class StanceConfig(HeadConfig):
+class StanceConfig(heads.HeadConfig):
     """How inputs are built and pooled; stored as `stance_config.json` next to the adapter.
 
     Attributes:
@@ -140,58 +129,31 @@ def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceCo
     return out
 
 
-def stance_net(encoder: Any, config: StanceConfig) -> Any:
-    """Return the torch module: encoder + pooling + linear head (no target markers)."""
-    return build_net(encoder, config, markers=False)
+class StanceModel(heads.HeadModel):
+    """A loaded stance model: tokenizer, network (adapter merged, no target markers) and config.
 
+    Use `load_stance_model()`; `StanceModel.build_net` makes the network for training.
+    """
 
-class StanceModel:
-    """A loaded stance model: tokenizer, network (adapter merged) and config. Use `load_stance_model()`."""
-
-    def __init__(self, net: Any, tokenizer: Any, config: StanceConfig) -> None:
-        """Wrap a built network; `net` must be in eval mode."""
-        self.net = net
-        self.tokenizer = tokenizer
-        self.config = config
+    name, config_type, config_file, default_dir = "stance", StanceConfig, CONFIG_FILE, DEFAULT_MODEL_DIR
+    train_hint, markers = TRAIN_HINT, False
+    config: StanceConfig
 
     def probabilities(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[float]]:
         """Return each item's class probabilities in `config.labels` order."""
-        return predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size)
+        return heads.predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size)
 
     def predict(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[StanceScore]:
         """Score items; see the module-level `predict_stance`."""
         checked = [_validate(it) for it in items]
-        return [StanceScore(*labelled(row, self.config.labels))
+        return [StanceScore(*heads.labelled(row, self.config.labels))
                 for row in self.probabilities(checked, batch_size=batch_size)]
 
 
-def load_from_dir(model_dir: Path) -> StanceModel:
-    """Load a stance model from `model_dir` (uncached; prefer `load_stance_model`).
-
-    Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
-        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
-    """
-    from analysis.models.encoder import load_tokenizer
-
-    require_model_files(model_dir, CONFIG_FILE, name="stance", train_hint=TRAIN_HINT)
-    config = StanceConfig.from_file(model_dir / CONFIG_FILE)
-    net = load_adapted_net(model_dir, config, stance_net, name="stance", train_hint=TRAIN_HINT)
-    return StanceModel(net, load_tokenizer(), config)
-
-
-@lru_cache(maxsize=4)
 def load_stance_model(model_dir: Path | None = None) -> StanceModel:
-    """Return the stance model, loaded once per process (per folder).
-
-    Args:
-        model_dir: folder with the adapter; defaults to `data/models/stance/` of this repository.
-
-    Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
-        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
-    """
-    return load_from_dir(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR)
+    """The stance model of `model_dir` (default `DEFAULT_MODEL_DIR`, the shipped one), loaded once per process; raises
+    `ModelNotInstalledError` (files missing; names the training command) or `ModelMismatchError` (base encoder)."""
+    return StanceModel.load(model_dir)
 
 
 def predict_stance(
@@ -225,7 +187,7 @@ def predict_stance(
 
 
 def _parse_line(line: str, lineno: int) -> tuple[str, StanceInput]:
-    ident, obj = record_with_id(line, lineno, ("id", "text"), expected="id, text (speaker, cue, content)",
+    ident, obj = heads.record_with_id(line, lineno, ("id", "text"), expected="id, text (speaker, cue, content)",
                                 need="id and text")
     for key in ("text", "speaker", "cue", "content"):
         value = obj.get(key)
@@ -254,4 +216,4 @@ def stance_jsonl(
         for (ident, _), sc in zip(chunk, scores, strict=True):
             yield {"id": ident, "stance": sc.stance, "scores": {k: round(v, 6) for k, v in sc.scores.items()}}
 
-    serve_jsonl(lines, out, _parse_line, score, batch_size=batch_size)
+    heads.serve_jsonl(lines, out, _parse_line, score, batch_size=batch_size)
