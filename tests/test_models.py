@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import encoder, nlp
 from analysis.errors import ModelMismatchError, ModelNotInstalledError
+from analysis.models import encoder, nlp
 
 
 def test_spacy_model_is_found_and_loaded_once() -> None:

@@ -11,11 +11,10 @@ import pytest
 
 from analysis.errors import AnalysisError, InvalidInputLineError, ModelMismatchError, ModelNotInstalledError, SpanError
 from analysis.evaluate.sentiment import metrics, vader_polarity
+from analysis.models.heads import ADAPTER_FILES, HEAD_FILE
 from analysis.models.sentiment import (
-    ADAPTER_FILES,
     CONFIG_FILE,
     DEFAULT_MODEL_DIR,
-    HEAD_FILE,
     SentimentScore,
     load_sentiment_model,
     predict,

@@ -10,16 +10,20 @@ from pathlib import Path
 import pytest
 
 from analysis.cli import main as cli_main
-from analysis.errors import AnalysisError, InvalidInputLineError, ModelMismatchError, ModelNotInstalledError
+from analysis.errors import (
+    AnalysisError,
+    InvalidInputLineError,
+    InvalidStatementError,
+    ModelMismatchError,
+    ModelNotInstalledError,
+)
+from analysis.labels import STANCE_LABELS as LABELS
+from analysis.models.heads import ADAPTER_FILES, HEAD_FILE, probabilities_ok
 from analysis.models.stance import (
-    ADAPTER_FILES,
     CONFIG_FILE,
     DEFAULT_MODEL_DIR,
-    HEAD_FILE,
-    LABELS,
     StanceInput,
     StanceScore,
-    _check_probabilities,
     load_stance_model,
     predict_stance,
     stance_jsonl,
@@ -62,7 +66,7 @@ def test_clear_statements_get_their_label() -> None:
     for s in scores:
         assert isinstance(s, StanceScore)
         assert list(s.scores) == list(LABELS)
-        assert _check_probabilities(s)
+        assert probabilities_ok(s.scores.values())
         assert max(s.scores.values()) == s.scores[s.stance]
 
 
@@ -87,8 +91,12 @@ def test_batching_does_not_change_scores() -> None:
 
 def test_empty_input_and_bad_types() -> None:
     assert predict_stance([]) == []
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidStatementError, match="speaker must be a string or None, got int"):
         predict_stance([StanceInput("A statement.", speaker=3)])  # type: ignore[arg-type]
+    with pytest.raises(InvalidStatementError, match="text must be a string"):
+        predict_stance([(None, "Seoul", "said", "no")])  # type: ignore[list-item]
+    with pytest.raises(InvalidStatementError, match=r"a statement is a text or \(text, speaker, cue, content\)"):
+        predict_stance([("a", "b", "c", "d", "e")])
 
 
 def test_jsonl_round_trip() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from analysis.errors import InputFileNotFoundError, InvalidInputLineError
+from analysis.labels import SENTIMENT_LABELS as LABELS
 
-LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 _POLARITY_ORIGINAL = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
 _POLARITY_HF = {-1: "negative", 0: "neutral", 1: "positive"}
 VADER_THRESHOLD = 0.05

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.evaluate.sentiment import metrics
-from analysis.models.stance import LABELS
+from analysis.labels import STANCE_LABELS as LABELS
 
 #: each label's description, from the codebook's "the actor..." column and typical cues (docs/stance-codebook.md)
 LABEL_DESCRIPTIONS: dict[str, str] = {

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import ModelMismatchError, ModelNotInstalledError
+from analysis.models.heads import ADAPTER_FILES, HEAD_FILE, merged_encoder, missing_files
 from analysis.settings import ROOT
 
 LABELS: tuple[str, ...] = ("O", "B-SOURCE", "I-SOURCE", "B-CUE", "I-CUE", "B-CONTENT", "I-CONTENT")
@@ -37,6 +38,7 @@ INFER_OVERLAP = 64
 #: numeric precision of the encoder at inference (see `load_tagger`); "auto": bf16 where the CPU has bf16 units
 PRECISION = "auto"
 ADAPTER_DIR = ROOT / "data" / "models" / "attribution"
+TRAIN_HINT = "python -m analysis.training.attribution"
 
 _QUOTES = '"“”„«»'
 _NEWLINES = re.compile(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]+")
@@ -283,15 +285,12 @@ def _cpu_has_bf16() -> bool:
 
 
 def _read_meta(adapter_dir: Path) -> dict[str, Any]:
-    meta_path = adapter_dir / "tagger.json"
-    needed = [meta_path, adapter_dir / "adapter_model.safetensors", adapter_dir / "head.safetensors"]
-    missing = [p.name for p in needed if not p.is_file()]
+    missing = missing_files(adapter_dir, ("tagger.json", *ADAPTER_FILES, HEAD_FILE))
     if missing:
         raise ModelNotInstalledError(
-            f"attribution tagger is missing {', '.join(missing)} under {adapter_dir}; "
-            "train it with: python -m analysis.training.attribution"
+            f"attribution tagger is missing {', '.join(missing)} under {adapter_dir}; train it with: {TRAIN_HINT}"
         )
-    return json.loads(meta_path.read_text(encoding="utf-8"))
+    return json.loads((adapter_dir / "tagger.json").read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=4)
@@ -309,21 +308,16 @@ def load_tagger(adapter_dir: str | None = None, precision: str | None = None) ->
         ModelMismatchError: the installed base weights are not those the adapter was trained on.
     """
     import torch
-    from peft import PeftModel
     from safetensors.torch import load_file
-
-    from analysis.models.encoder import check_base_model, load_base_encoder
 
     folder = Path(adapter_dir) if adapter_dir else ADAPTER_DIR
     meta = _read_meta(folder)
-    check_base_model(meta["base_model_sha256"], adapter="attribution tagger")
     if list(meta.get("labels", [])) != list(LABELS):
         raise ModelMismatchError(f"attribution tagger under {folder} has labels {meta.get('labels')}, not {LABELS}")
-    base = load_base_encoder()
-    model = PeftModel.from_pretrained(base, str(folder)).merge_and_unload()
-    model.eval()
+    # base (hash checked) + LoRA merged by hand: the same weights as peft's merge_and_unload(), without peft
+    model = merged_encoder(folder, meta["base_model_sha256"], adapter="attribution tagger", train_hint=TRAIN_HINT)
     head = torch.nn.Linear(model.config.hidden_size, len(LABELS))
-    head.load_state_dict(load_file(str(folder / "head.safetensors")))
+    head.load_state_dict(load_file(str(folder / HEAD_FILE)))
     head.eval()
     precision = precision or PRECISION
     if precision == "auto":

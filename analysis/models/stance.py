@@ -1,10 +1,11 @@
 """Statement stance (CAMEO-based codebook): concerned, outraged, protesting, threatening, supportive or neutral.
 
 The model is the shared MiniLM encoder (`analysis.models.encoder`) with a LoRA adapter and a linear head over pooled
-hidden states, built like the sentiment model (`analysis.models.sentiment`, whose network and LoRA merge it reuses).
-The input is a statement's attribution parts, `[CLS] speaker [SEP] cue [SEP] content [SEP]`; where the content is not given the
-sentence or passage stands for it. Everything we ship lives in `data/models/stance/` (see its MODEL_CARD.md);
-`analysis/training/stance.py` reproduces it. The labels are defined in the shared `docs/stance-codebook.md`.
+hidden states, built like the sentiment model (network, LoRA merge and loading from `analysis.models.heads`, without
+target markers). The input is a statement's attribution parts, `[CLS] speaker [SEP] cue [SEP] content [SEP]`; where
+the content is not given the sentence or passage stands for it. Everything we ship lives in `data/models/stance/` (see
+its MODEL_CARD.md); `analysis/training/stance.py` reproduces it. The labels are defined in the shared
+`docs/stance-codebook.md`.
 
 Typical use::
 
@@ -16,26 +17,21 @@ Typical use::
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from analysis.errors import InvalidInputLineError, ModelNotInstalledError
+from analysis.errors import InvalidInputLineError, InvalidStatementError
+from analysis.labels import STANCE_LABELS
+from analysis.models import heads
+from analysis.models.heads import DEFAULT_BATCH_SIZE, Encoded
 from analysis.settings import ROOT
 
-#: the codebook's labels, in the head's order
-LABELS: tuple[str, ...] = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 #: Folder of the shipped stance model (adapter, head, config, model card).
 DEFAULT_MODEL_DIR = ROOT / "data" / "models" / "stance"
 CONFIG_FILE = "stance_config.json"
-HEAD_FILE = "head.safetensors"
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 TRAIN_HINT = "python -m analysis.training.stance --out data/models/stance"
-DEFAULT_BATCH_SIZE = 64
 #: token budgets of the speaker and cue segments (the content gets the rest of `max_length`)
 SPEAKER_TOKENS = 16
 CUE_TOKENS = 8
@@ -58,38 +54,27 @@ class StanceScore(NamedTuple):
 
 
 @dataclass(frozen=True)
-class StanceConfig:
+class StanceConfig(heads.HeadConfig):
     """How inputs are built and pooled; stored as `stance_config.json` next to the adapter.
 
     Attributes:
         base_model_sha256: sha256 of the base `model.safetensors` the adapter was trained on.
         max_length: longest input in tokens, special tokens included; the content is cut at the end.
         input_format: "parts" (speaker [SEP] cue [SEP] content) or "text" (the sentence or passage alone).
-        pooling: "+"-joined pooled vectors fed to the head (cls, mean), as in `analysis.models.sentiment`.
+        pooling: "+"-joined pooled vectors fed to the head (cls, mean), as in `analysis.models.heads`.
         labels: output classes, in the head's order.
         bf16: run the encoder under bfloat16 autocast (as in training).
-        markers: always "none" (the sentiment network's target markers are unused here).
+        markers: always "none" (the network has no target markers).
     """
 
     base_model_sha256: str
     max_length: int = 128
     input_format: str = "parts"
     pooling: str = "cls+mean"
-    labels: tuple[str, ...] = LABELS
+    labels: tuple[str, ...] = STANCE_LABELS
     bf16: bool = True
     markers: str = "none"
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        """Return the config as pretty JSON."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
-
-    @classmethod
-    def from_file(cls, path: Path) -> StanceConfig:
-        """Read a config written by `to_json`."""
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["labels"] = tuple(data.get("labels", LABELS))
-        return cls(**data)
 
 
 def _clean(value: str | None) -> str:
@@ -97,33 +82,36 @@ def _clean(value: str | None) -> str:
 
 
 def _validate(item: Any) -> StanceInput:
-    """Return the item as a `StanceInput`, or raise `TypeError` naming the bad field."""
+    """Return the item as a `StanceInput`, or raise `InvalidStatementError` naming the bad field."""
     if not isinstance(item, StanceInput):
-        item = StanceInput(item) if isinstance(item, str) else StanceInput(*item)
+        try:
+            item = StanceInput(item) if isinstance(item, str) else StanceInput(*item)
+        except TypeError as exc:
+            raise InvalidStatementError(
+                f"a statement is a text or (text, speaker, cue, content), got {type(item).__name__}: {exc}"
+            ) from exc
     if not isinstance(item.text, str):
-        raise TypeError(f"text must be a string, got {type(item.text).__name__}")
+        raise InvalidStatementError(f"text must be a string, got {type(item.text).__name__}")
     for name in ("speaker", "cue", "content"):
         value = getattr(item, name)
         if value is not None and not isinstance(value, str):
-            raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
+            raise InvalidStatementError(f"{name} must be a string or None, got {type(value).__name__}")
     return item
 
 
-def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceConfig) -> list[Any]:
-    """Tokenize statements into the sentiment network's encoded form (no target span, no markers).
+def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceConfig) -> list[Encoded]:
+    """Tokenize statements into encoded inputs (no target span, no markers).
 
     With `input_format == "parts"` the sequence is `[CLS] speaker [SEP] cue [SEP] content [SEP]` (the content falls
     back to the text when empty); a cue of exactly "[MASK]" is the mask token (used in training to hide the cue).
     """
-    from analysis.models.sentiment import _Encoded
-
     cls_id, sep_id, mask_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.mask_token_id
-    out: list[Any] = []
+    out: list[Encoded] = []
     if config.input_format == "text":
         enc = tokenizer([_clean(it.text) for it in items], add_special_tokens=False, verbose=False)["input_ids"]
         for ids in enc:
             input_ids = [cls_id, *ids[: config.max_length - 2], sep_id]
-            out.append(_Encoded(input_ids, [0] * len(input_ids), 0, 0, ()))
+            out.append(Encoded(input_ids, [0] * len(input_ids), 0, 0, ()))
         return out
     if config.input_format != "parts":
         raise ValueError(f"unknown input_format {config.input_format!r}")
@@ -137,98 +125,35 @@ def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceCo
         cue = [mask_id] if cues[i] == "[MASK]" else cue_ids[i][:CUE_TOKENS]
         budget = config.max_length - 4 - len(speaker) - len(cue)
         input_ids = [cls_id, *speaker, sep_id, *cue, sep_id, *content_ids[i][:budget], sep_id]
-        out.append(_Encoded(input_ids, [0] * len(input_ids), 0, 0, ()))
+        out.append(Encoded(input_ids, [0] * len(input_ids), 0, 0, ()))
     return out
 
 
-class StanceModel:
-    """A loaded stance model: tokenizer, network (adapter merged) and config. Use `load_stance_model()`."""
+class StanceModel(heads.HeadModel):
+    """A loaded stance model: tokenizer, network (adapter merged, no target markers) and config.
 
-    def __init__(self, net: Any, tokenizer: Any, config: StanceConfig) -> None:
-        """Wrap a built network; `net` must be in eval mode."""
-        self.net = net
-        self.tokenizer = tokenizer
-        self.config = config
+    Use `load_stance_model()`; `StanceModel.build_net` makes the network for training.
+    """
+
+    name, config_type, config_file, default_dir = "stance", StanceConfig, CONFIG_FILE, DEFAULT_MODEL_DIR
+    train_hint, markers = TRAIN_HINT, False
+    config: StanceConfig
 
     def probabilities(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[float]]:
         """Return each item's class probabilities in `config.labels` order."""
-        return predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size)
+        return heads.predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size)
 
     def predict(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[StanceScore]:
         """Score items; see the module-level `predict_stance`."""
         checked = [_validate(it) for it in items]
-        return [_score(row, self.config.labels) for row in self.probabilities(checked, batch_size=batch_size)]
+        return [StanceScore(*heads.labelled(row, self.config.labels))
+                for row in self.probabilities(checked, batch_size=batch_size)]
 
 
-def predict_probabilities(net: Any, encoded: Sequence[Any], batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[float]]:
-    """Run the network over encoded items (sorted by length per batch); return softmax rows in input order."""
-    import torch
-
-    from analysis.models.sentiment import _collate
-
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
-    probs: list[list[float]] = [[]] * len(encoded)
-    was_training = net.training
-    net.eval()
-    with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            idx = order[b : b + batch_size]
-            logits = net(_collate([encoded[i] for i in idx]))
-            for i, row in zip(idx, torch.softmax(logits.float(), dim=-1).tolist(), strict=True):
-                probs[i] = row
-    net.train(was_training)
-    return probs
-
-
-def _score(row: Sequence[float], labels: Sequence[str]) -> StanceScore:
-    scores = dict(zip(labels, (float(v) for v in row), strict=True))
-    return StanceScore(max(labels, key=lambda k: scores[k]), scores)
-
-
-def _missing(model_dir: Path) -> list[str]:
-    return [name for name in (CONFIG_FILE, HEAD_FILE, *ADAPTER_FILES) if not (model_dir / name).is_file()]
-
-
-def build_net(encoder: Any, config: StanceConfig) -> Any:
-    """Return the torch module (the sentiment network without markers: encoder + pooling + linear head)."""
-    from analysis.models.sentiment import _build_net
-
-    return _build_net(encoder, config)  # type: ignore[arg-type]  # duck-typed config: pooling, labels, bf16, extra
-
-
-def load_from_dir(model_dir: Path) -> StanceModel:
-    """Load a stance model from `model_dir` (uncached; prefer `load_stance_model`).
-
-    Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
-        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
-    """
-    from analysis.models.encoder import load_tokenizer
-    from analysis.models.sentiment import load_adapted_net
-
-    missing = _missing(model_dir)
-    if missing:
-        raise ModelNotInstalledError(
-            f"stance model files {', '.join(missing)} are missing in {model_dir}; "
-            f"restore data/models/stance/ from the repository or run: {TRAIN_HINT}"
-        )
-    config = StanceConfig.from_file(model_dir / CONFIG_FILE)
-    net = load_adapted_net(model_dir, config, name="stance", train_hint=TRAIN_HINT)
-    return StanceModel(net, load_tokenizer(), config)
-
-
-@lru_cache(maxsize=4)
 def load_stance_model(model_dir: Path | None = None) -> StanceModel:
-    """Return the stance model, loaded once per process (per folder).
-
-    Args:
-        model_dir: folder with the adapter; defaults to `data/models/stance/` of this repository.
-
-    Raises:
-        ModelNotInstalledError: adapter files are missing; the message names the training command.
-        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
-    """
-    return load_from_dir(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR)
+    """The stance model of `model_dir` (default `DEFAULT_MODEL_DIR`, the shipped one), loaded once per process; raises
+    `ModelNotInstalledError` (files missing; names the training command) or `ModelMismatchError` (base encoder)."""
+    return StanceModel.load(model_dir)
 
 
 def predict_stance(
@@ -250,7 +175,7 @@ def predict_stance(
         One `StanceScore` per item, in input order.
 
     Raises:
-        TypeError: a field is not a string (or None).
+        InvalidStatementError: a field is not a string (or None).
         ModelNotInstalledError, ModelMismatchError: see `load_stance_model`.
     """
     if not items:
@@ -262,36 +187,13 @@ def predict_stance(
 
 
 def _parse_line(line: str, lineno: int) -> tuple[str, StanceInput]:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputLineError(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(obj, dict):
-        raise InvalidInputLineError(f"line {lineno}: expected a JSON object with id, text (speaker, cue, content)")
-    missing = [k for k in ("id", "text") if k not in obj]
-    if missing:
-        raise InvalidInputLineError(f"line {lineno}: missing key(s) {', '.join(missing)}; need id and text")
-    ident = obj["id"]
-    if not isinstance(ident, str):
-        raise InvalidInputLineError(f"line {lineno}: id must be a string, got {json.dumps(ident)}")
+    ident, obj = heads.record_with_id(line, lineno, ("id", "text"), expected="id, text (speaker, cue, content)",
+                                need="id and text")
     for key in ("text", "speaker", "cue", "content"):
         value = obj.get(key)
         if (key == "text" or value is not None) and not isinstance(value, str):
             raise InvalidInputLineError(f"line {lineno} (id {ident!r}): {key} must be a string")
     return ident, StanceInput(obj["text"], obj.get("speaker"), obj.get("cue"), obj.get("content"))
-
-
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[tuple[str, StanceInput]]]:
-    chunk: list[tuple[str, StanceInput]] = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        chunk.append(_parse_line(line, lineno))
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def stance_jsonl(
@@ -308,14 +210,10 @@ def stance_jsonl(
             names the line number. Lines before it have already been written.
     """
     model = load_stance_model(model_dir)
-    for chunk in _chunks(lines, max(batch_size * 4, 256)):
+
+    def score(chunk: list[tuple[str, StanceInput]]) -> Iterable[dict[str, Any]]:
         scores = model.predict([item for _, item in chunk], batch_size=batch_size)
         for (ident, _), sc in zip(chunk, scores, strict=True):
-            record = {"id": ident, "stance": sc.stance, "scores": {k: round(v, 6) for k, v in sc.scores.items()}}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        out.flush()
+            yield {"id": ident, "stance": sc.stance, "scores": {k: round(v, 6) for k, v in sc.scores.items()}}
 
-
-def _check_probabilities(score: StanceScore) -> bool:
-    """True when the probabilities are finite and sum to one (used by tests)."""
-    return all(math.isfinite(v) for v in score.scores.values()) and abs(sum(score.scores.values()) - 1.0) < 1e-4
+    heads.serve_jsonl(lines, out, _parse_line, score, batch_size=batch_size)

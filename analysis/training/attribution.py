@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -25,15 +24,15 @@ from typing import Any
 
 from analysis.evaluate.polnear import PolnearArticle, read_polnear
 from analysis.models.attribution import ADAPTER_DIR, LABELS, WINDOW_STEP, WINDOW_TOKENS, encode, token_labels, windows
+from analysis.settings import shared_dir
+from analysis.training.common import seed_everything
 
 CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
 
 
 def polnear_dir() -> Path:
-    """The PolNeAR folder under the shared data (env var `STANCE_ATLAS_SHARED` overrides `../shared`)."""
-    shared = os.environ.get("STANCE_ATLAS_SHARED")
-    root = Path(shared) if shared else Path(__file__).resolve().parents[2] / ".." / "shared"
-    return root / "data" / "raw" / "polnear"
+    """The PolNeAR folder under the shared data (`analysis.settings.shared_dir`)."""
+    return shared_dir() / "data" / "raw" / "polnear"
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -165,7 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ADAPTER_DIR))
     args = parser.parse_args(argv)
 
-    import numpy as np
     import torch
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
@@ -173,9 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.models.encoder import BASE_MODEL_NAME, BASE_MODEL_SHA256, load_base_encoder
 
     torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    seed_everything(args.seed)
     t0 = time.time()
     data = polnear_dir()
     train_articles = read_polnear(data / "train", args.limit)
