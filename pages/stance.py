@@ -3,7 +3,8 @@
 import streamlit as st
 
 from analysis.dashboard.charts import sentiment_bars, stance_bars
-from analysis.dashboard.views import STANCE_ORDER, stance_counts, stance_profile_table
+from analysis.dashboard.views import stance_counts, stance_profile_table
+from analysis.labels import STANCE_LABELS
 from pages import ui
 
 ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
@@ -43,7 +44,7 @@ if len(profiles):
                  column_config={"evidence": st.column_config.ListColumn("evidence (statement ids)"),
                                 **{label: st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0,
                                                                           format="percent")
-                                   for label in STANCE_ORDER}})
+                                   for label in STANCE_LABELS}})
     st.caption("Per actor and per country: the share of each stance over its statements (model probabilities where "
                "the model ran), the dominant stance, and the statements that are its evidence (ids as on the Quotes "
                "page).")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.dashboard.views import STANCE_ORDER, country_view, dominant, stance_counts
+from analysis.dashboard.views import country_view, stance_counts
+from analysis.labels import STANCE_LABELS, dominant_stance
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analysis
@@ -53,7 +54,7 @@ def stance_trend(over_time: pd.DataFrame, *, period: str = "day", share: bool = 
     if share:
         totals = grouped.groupby(["period", "iso3"])["value"].transform("sum")
         grouped["value"] = (grouped["value"] / totals).round(4)
-    order = {s: i for i, s in enumerate(STANCE_ORDER)}
+    order = {s: i for i, s in enumerate(STANCE_LABELS)}
     grouped = grouped.assign(_order=grouped["stance"].map(order).fillna(len(order)))
     return grouped.sort_values(["period", "iso3", "_order"]).drop(columns="_order").reset_index(drop=True)[cols]
 
@@ -101,8 +102,9 @@ def compare_actors(a: Analysis, b: Analysis) -> pd.DataFrame:
     shared = sorted(set(ca.index) & set(cb.index))
     if not shared:
         return pd.DataFrame(columns=cols)
-    rows = [{"actor": name, "stance_a": dominant(ca.loc[name, list(STANCE_ORDER)]),
-             "statements_a": int(ca.loc[name, "total"]), "stance_b": dominant(cb.loc[name, list(STANCE_ORDER)]),
+    rows = [{"actor": name, "stance_a": dominant_stance(ca.loc[name, list(STANCE_LABELS)]) or "neutral",
+             "statements_a": int(ca.loc[name, "total"]),
+             "stance_b": dominant_stance(cb.loc[name, list(STANCE_LABELS)]) or "neutral",
              "statements_b": int(cb.loc[name, "total"])} for name in shared]
     out = pd.DataFrame(rows, columns=cols)
     return out.assign(_t=-(out["statements_a"] + out["statements_b"])).sort_values(["_t", "actor"]).drop(
