@@ -6,14 +6,7 @@ from analysis.dashboard.corrections import correction_log, country_choices
 from analysis.errors import AnalysisError
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title("Actors")
-result = ui.current_analysis()
-if result is None:
-    ui.no_analysis_yet()
-    st.stop()
-ui.header(result)
+result = ui.page_with_analysis("Actors")
 
 actors = result.actors.drop(columns=["article_id"])
 kinds = st.multiselect("Kind", sorted(actors["kind"].unique()), key="a_kind")

@@ -8,9 +8,7 @@ from analysis.stages.article import decode_bytes
 from analysis.store import sample_articles
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title(ui.APP_TITLE)
+ui.page(ui.APP_TITLE)
 st.caption("Who said what, with which stance, in international news. Paste an article, upload a file, or pick a "
            "sample; then read the map, the stance charts and the statements, and share the link.")
 

@@ -7,14 +7,7 @@ from analysis.dashboard.views import stance_counts, stance_profile_table
 from analysis.labels import STANCE_LABELS
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title("Stance")
-result = ui.current_analysis()
-if result is None:
-    ui.no_analysis_yet()
-    st.stop()
-ui.header(result)
+result = ui.page_with_analysis("Stance")
 
 statements = result.statements
 if not len(statements):

@@ -19,9 +19,8 @@ from analysis.dashboard.views import top_statements
 from analysis.errors import AnalysisError
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
+ui.page("Trends")
 
-st.title("Trends")
 try:
     store = ui.store()
     total = store.count()
@@ -32,7 +31,7 @@ if total < MIN_ANALYSES:
     st.info(f"Trends need at least {MIN_ANALYSES} stored analyses; this Stance Atlas has {total}. Analyse more "
             "articles on the Analyze page (each one is stored), or load a folder of articles with "
             "`python -m analysis batch DIR`.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    ui.link_to_analyze()
     st.stop()
 
 over_time_tab, compare_tab = st.tabs(["Stance over time", "Compare two analyses"])

@@ -246,7 +246,34 @@ def plain(text: str) -> str:
 def no_analysis_yet() -> None:
     """Say there is nothing to show yet and point to the Analyze page."""
     st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
+    link_to_analyze()
+
+
+def link_to_analyze() -> None:
+    """A link to the Analyze page, under a message that there is nothing (or too little) to show."""
     st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+
+
+def page(title: str) -> None:
+    """Begin a page: the sign-in gate (`app.py` checks first; this holds wherever a page runs on its own), then the
+    page's title."""
+    require_sign_in()
+    st.title(title)
+
+
+def page_with_analysis(title: str) -> Analysis:
+    """Begin a page that shows the current analysis: the sign-in gate, the title, the analysis's header line.
+
+    Without a current analysis (none made in this session, or the share link's id is unknown or malformed, which
+    shows its message) it says so, points to the Analyze page and stops the page.
+    """
+    page(title)
+    result = current_analysis()
+    if result is None:
+        no_analysis_yet()
+        st.stop()
+    header(result)
+    return result
 
 
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:
