@@ -3,7 +3,14 @@
 import streamlit as st
 
 from analysis.dashboard.charts import sentiment_bars, stance_bars
-from analysis.dashboard.views import stance_counts, stance_profile_table
+from analysis.dashboard.views import (
+    actor_sentiment,
+    country_stance,
+    stance_counts,
+    stance_methods,
+    stance_profile_table,
+    without_speaker,
+)
 from analysis.labels import STANCE_LABELS
 from pages import ui
 
@@ -15,16 +22,14 @@ if not len(statements):
     st.stop()
 
 by_actor = stance_counts(statements, "speaker")
-names = dict(zip(result.countries["iso3"], result.countries["name"], strict=True))
-by_country = stance_counts(statements.assign(country=statements["speaker_country"].map(names)), "country")
+by_country = country_stance(result)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(stance_bars(by_actor, title="Per actor"), width="stretch", key="bars_actor")
 with right:
     st.plotly_chart(stance_bars(by_country, title="Per country"), width="stretch", key="bars_country")
-method = ", ".join(sorted(set(statements["stance_method"].dropna())))
-st.caption(f"Stance method: {method}. Statements without a known speaker are not in the bars "
-           f"({int(statements['speaker'].isna().sum())} of {len(statements)}).")
+st.caption(f"Stance method: {', '.join(stance_methods(statements))}. Statements without a known speaker are not in "
+           f"the bars ({without_speaker(statements)} of {len(statements)}).")
 
 st.subheader("Actor × stance")
 st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
@@ -44,12 +49,11 @@ if len(profiles):
     ui.downloads(profiles, f"stance-profiles-{result.article_id}", key="stance_profiles")
 
 st.subheader("Sentiment per actor")
-if "sentiment_mean" in result.actors.columns and result.actors["sentiment_mean"].notna().any():
+sentiment = actor_sentiment(result)
+if sentiment is not None:
     st.plotly_chart(sentiment_bars(result.actors), width="stretch", key="bars_sentiment")
     st.caption("How the article portrays each actor: mean of P(positive) - P(negative) over its mentions, from the "
                "target-dependent sentiment model (MiniLM fine-tuned on NewsMTSC).")
-    cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
-                        "sentiment_positive") if c in result.actors.columns]
-    st.dataframe(result.actors[cols].sort_values("sentiment_mean"), hide_index=True, width="stretch")
+    st.dataframe(sentiment, hide_index=True, width="stretch")
 else:
     st.info("Sentiment per actor is not in this analysis: it was made before the sentiment model was added.")

@@ -11,11 +11,9 @@ from analysis.dashboard.trends import (
     compare_countries,
     countries_by_statements,
     country_name,
-    country_stance,
     stance_trend,
-    summary,
 )
-from analysis.dashboard.views import top_statements
+from analysis.dashboard.views import country_stance, summary, top_statements
 from analysis.errors import AnalysisError
 from pages import ui
 
@@ -98,11 +96,7 @@ with compare_tab:
                 st.markdown(f"**{ui.plain(str(facts['title']))}**")
             st.caption(" · ".join(str(x) for x in (facts["source"], facts["published"] or "undated",
                                                    f"id {analysis.article_id}") if x))
-            m = st.columns(4)
-            m[0].metric("Actors", facts["actors"])
-            m[1].metric("Countries", facts["countries"])
-            m[2].metric("Statements", facts["statements"])
-            m[3].metric("With a stance", facts["with_stance"])
+            ui.metrics(facts)
             by_country = country_stance(analysis)
             if len(by_country):
                 st.plotly_chart(stance_bars(by_country, title="Stance per country", height=320), width="stretch",

@@ -276,6 +276,15 @@ def page_with_analysis(title: str) -> Analysis:
     return result
 
 
+def metrics(facts: dict[str, int | str]) -> None:
+    """The four counts of an analysis (`analysis.dashboard.views.summary`) side by side."""
+    columns = st.columns(4)
+    for column, (label, key) in zip(columns, (("Actors", "actors"), ("Countries", "countries"),
+                                              ("Statements", "statements"), ("With a stance", "with_stance")),
+                                    strict=True):
+        column.metric(label, facts[key])
+
+
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:
     """The table with its stance cells (in `column`, or each of several) in the app's fixed stance colours
     (a pandas Styler for st.dataframe)."""

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.dashboard.corrections import apply_corrections
+from analysis.dashboard.corrections import (
+    actor_choices,
+    apply_corrections,
+    country_choices,
+    missing_pick,
+    saved_message,
+)
 from analysis.schema import conform
 from analysis.stages.countries import involved_countries
 from analysis.stages.profiles import stance_profiles
@@ -56,3 +62,33 @@ def test_rows_no_correction_reaches_are_kept_as_stored(sample_analyses) -> None:
 def test_corrections_that_all_skip_leave_the_analysis_as_it_is(sample_analyses) -> None:
     analysis = sample_analyses["iaea-board-iran-censure"][0]
     assert apply_corrections(analysis, [{"kind": "country", "actor_id": "person:nobody", "value": "VNM"}]) is analysis
+
+
+def test_actor_choices_name_each_actor_with_its_kind_and_country(seed_analysis) -> None:
+    choices = actor_choices(seed_analysis)
+    assert set(choices) == set(seed_analysis.actors["actor_id"])
+    names = seed_analysis.actors.set_index("actor_id")["name"]
+    assert [names[a].lower() for a in choices] == sorted(names[a].lower() for a in choices)
+    rec = seed_analysis.actors.set_index("actor_id").loc["country:RUS"]
+    assert choices["country:RUS"] == f"{rec['name']} (country, RUS)"
+    stateless = next(r for r in seed_analysis.actors.to_dict(orient="records") if not isinstance(r["country"], str))
+    assert choices[stateless["actor_id"]].endswith(", no country)")
+
+
+@pytest.mark.parametrize(("kind", "actor", "value", "missing"), [
+    ("country", None, "VNM", "Pick an actor."), ("country", "a", None, None), ("country", "a", "VNM", None),
+    ("merge", None, "b", "Pick an actor."), ("merge", "a", None, "Pick the actor to merge into."),
+    ("merge", "a", "b", None)])
+def test_what_a_correction_form_still_lacks(kind, actor, value, missing) -> None:
+    assert missing_pick(kind, actor, value) == missing
+
+
+def test_saved_corrections_in_words(seed_analysis) -> None:
+    names = seed_analysis.actors.set_index("actor_id")["name"]
+    person = next(a for a in names.index if a.startswith("person:"))
+    assert saved_message(seed_analysis, kind="country", actor_id=person, value="VNM") == \
+        f"{names[person]}: country set to {country_choices()['VNM']}."
+    assert saved_message(seed_analysis, kind="country", actor_id=person, value=None) == \
+        f"{names[person]}: country set to none."
+    assert saved_message(seed_analysis, kind="merge", actor_id=person, value="country:RUS") == \
+        f"{names[person]} merged into {names['country:RUS']}."

@@ -189,6 +189,33 @@ def country_choices() -> dict[str, str]:
     return {c.iso3: c.name for c in sorted(countries.values(), key=lambda c: c.name)}
 
 
+def actor_choices(analysis: Analysis) -> dict[str, str]:
+    """The actors a correction can name: actor_id -> "name (kind, country)", ordered by name."""
+    labels = {}
+    for rec in sorted(analysis.actors.to_dict(orient="records"), key=lambda r: r["name"].lower()):
+        country = rec["country"] if isinstance(rec["country"], str) else "no country"
+        labels[rec["actor_id"]] = f"{rec['name']} ({rec['kind']}, {country})"
+    return labels
+
+
+def missing_pick(kind: str, actor_id: str | None, value: str | None) -> str | None:
+    """What a correction form still lacks, in words (None when it can be saved): the actor, or the one to merge into.
+    A country correction without a country removes the actor's country."""
+    if actor_id is None:
+        return "Pick an actor."
+    if kind == "merge" and value is None:
+        return "Pick the actor to merge into."
+    return None
+
+
+def saved_message(analysis: Analysis, *, kind: str, actor_id: str, value: str | None) -> str:
+    """What a saved correction did, in words, with the names of the analysis it was made on."""
+    names = dict(zip(analysis.actors["actor_id"], analysis.actors["name"], strict=True))
+    if kind == "country":
+        return f"{names[actor_id]}: country set to {country_choices().get(value, 'none')}."
+    return f"{names[actor_id]} merged into {names[value]}."
+
+
 def correction_log(log: pd.DataFrame, original: Analysis) -> pd.DataFrame:
     """The corrections of an analysis in words, for the dashboard.
 

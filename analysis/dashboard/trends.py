@@ -111,31 +111,6 @@ def compare_actors(a: Analysis, b: Analysis) -> pd.DataFrame:
         columns="_t").reset_index(drop=True)
 
 
-def summary(analysis: Analysis) -> dict[str, int | str]:
-    """The figures shown above each side of a comparison: title, outlet, date, and counts."""
-    st = analysis.statements
-    art = analysis.article
-    return {
-        "title": art.title or "Untitled article",
-        "source": art.source or "",
-        "published": art.published or "",
-        "actors": len(analysis.actors),
-        "countries": len(analysis.countries),
-        "statements": len(st),
-        "with_stance": int((st["stance"] != "neutral").sum()) if len(st) else 0,
-    }
-
-
-def country_stance(analysis: Analysis) -> pd.DataFrame:
-    """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
-    st = analysis.statements
-    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
-    if not len(st):
-        return stance_counts(st.assign(country=pd.Series(dtype=object)), "country")
-    return stance_counts(st.assign(country=st["speaker_country"].map(names)), "country")
-
-
-
 def country_name(iso3: str) -> str:
     """The gazetteer's name of a country (the code itself when unknown)."""
     from analysis.rules.gazetteer import load_gazetteer

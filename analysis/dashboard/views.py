@@ -157,6 +157,70 @@ def top_statements(analysis: Analysis, n: int = 5) -> pd.DataFrame:
     return ranked.head(n)[["speaker", "kind", "stance", "cue_text", "content_text"]]
 
 
+def summary(analysis: Analysis) -> dict[str, int | str]:
+    """The figures shown above an analysis (Analyze page, each side of a comparison): title, outlet, date, counts."""
+    statements = analysis.statements
+    art = analysis.article
+    return {
+        "title": art.title or "Untitled article",
+        "source": art.source or "",
+        "published": art.published or "",
+        "actors": len(analysis.actors),
+        "countries": len(analysis.countries),
+        "statements": len(statements),
+        "with_stance": int((statements["stance"] != "neutral").sum()) if len(statements) else 0,
+    }
+
+
+def country_stance(analysis: Analysis) -> pd.DataFrame:
+    """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
+    statements = analysis.statements
+    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
+    if not len(statements):
+        return stance_counts(statements.assign(country=pd.Series(dtype=object)), "country")
+    return stance_counts(statements.assign(country=statements["speaker_country"].map(names)), "country")
+
+
+def stance_methods(statements: pd.DataFrame) -> list[str]:
+    """How the stances of these statements were decided (model, lexicon), sorted."""
+    return sorted(set(statements["stance_method"].dropna()))
+
+
+def without_speaker(statements: pd.DataFrame) -> int:
+    """How many of these statements have no known speaker (they are in no per-actor or per-country count)."""
+    return int(statements["speaker"].isna().sum())
+
+
+def actor_sentiment(analysis: Analysis) -> pd.DataFrame | None:
+    """Sentiment per actor, most negative first: name, kind, country, sentiment_mean and the mentions per polarity.
+
+    Returns:
+        The table, or None when the analysis has no sentiment (it was made before the sentiment model).
+    """
+    actors = analysis.actors
+    if "sentiment_mean" not in actors.columns or not actors["sentiment_mean"].notna().any():
+        return None
+    cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
+                        "sentiment_positive") if c in actors.columns]
+    return actors[cols].sort_values("sentiment_mean")
+
+
+def actor_kinds(analysis: Analysis) -> list[str]:
+    """The kinds of actor in an analysis (person, country, ...), sorted: the choices of the Actors page's filter."""
+    return sorted(analysis.actors["kind"].unique())
+
+
+def actor_table(analysis: Analysis, kinds: Sequence[str] = ()) -> pd.DataFrame:
+    """The actors table as the Actors page shows it (without the article id), narrowed to some kinds if given."""
+    actors = analysis.actors.drop(columns=["article_id"])
+    return actors[actors["kind"].isin(kinds)] if kinds else actors
+
+
+def mention_table(analysis: Analysis) -> pd.DataFrame:
+    """The mentions table as the Actors page shows it (without the article id)."""
+    return analysis.mentions.drop(columns=["article_id"])
+
+
 def highlighted_html(text: str, parts: Iterable[tuple[int, int, str]]) -> str:
     """The article text as HTML with some spans marked; every character of the text is escaped.
 
