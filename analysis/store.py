@@ -13,7 +13,6 @@ touches the store's files.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
 import random
@@ -163,10 +162,10 @@ def _now() -> str:
 
 
 def _stance_rows(analysis: Analysis) -> list[dict[str, Any]]:
-    st = analysis.statements
-    if not len(st):
+    statements = analysis.statements
+    if not len(statements):
         return []
-    counts = st.dropna(subset=["speaker_country"]).groupby(["speaker_country", "stance"]).size()
+    counts = statements.dropna(subset=["speaker_country"]).groupby(["speaker_country", "stance"]).size()
     return [{"article_id": analysis.article_id, "iso3": str(iso3), "stance": str(stance), "statements": int(n)}
             for (iso3, stance), n in counts.items()]
 
@@ -247,27 +246,36 @@ class Store:
                 raise
             raise StoreUnavailableError(f"cannot {verb} the store at {_safe(self.url)}: {_reason(exc)}") from exc
 
-    def save(self, analysis: Analysis, *, saved_by: str | None = None) -> str:
-        """Store an analysis (replacing one with the same id; its corrections stay) and return its id."""
+    def save(self, analysis: Analysis, *, saved_by: str | None = None) -> Analysis:
+        """Store an analysis (replacing one with the same id; its corrections stay).
+
+        Returns:
+            The analysis as stored: with the corrections analysts made to it applied (the same object when there
+            are none), so that a caller need not load it again.
+        """
         aid = analysis.article_id
         art = analysis.article
         row = {
             "article_id": aid, "title": art.title, "source": art.source, "published": art.published,
             "created": analysis.created or _now(), "saved_by": saved_by, "chars": len(art.text),
             "actor_count": len(analysis.actors), "statement_count": len(analysis.statements),
-            "pipeline_version": analysis.pipeline_version, "payload": analysis.to_json(),
+            "pipeline_version": analysis.pipeline_version,
+            "payload": json.dumps(analysis.to_dict(), ensure_ascii=False),
         }
 
-        def write() -> None:
+        def write() -> Analysis:
             with self.engine.begin() as conn:
                 conn.execute(delete(analyses).where(analyses.c.article_id == aid))
                 conn.execute(insert(analyses), [row])
-                self._write_side_tables(conn, self._apply(conn, analysis))
+                stored = self._apply(conn, analysis)
+                self._write_side_tables(conn, stored)
+                return stored
 
-        # another session may have saved the same analysis a moment ago: same content, nothing lost
-        with self._errors("write to"), contextlib.suppress(IntegrityError):
-            self._retry(write)
-        return aid
+        with self._errors("write to"):
+            try:
+                return self._retry(write)
+            except IntegrityError:  # another session saved the same analysis a moment ago: same content, nothing lost
+                return self.load(aid)
 
     def _write_side_tables(self, conn: Connection, analysis: Analysis) -> None:
         aid = analysis.article_id

@@ -2,23 +2,22 @@
 
 import streamlit as st
 
-from analysis.dashboard.corrections import correction_log, country_choices
+from analysis.dashboard.corrections import (
+    actor_choices,
+    correction_log,
+    country_choices,
+    missing_pick,
+    saved_message,
+)
+from analysis.dashboard.views import actor_kinds, actor_table, mention_table
 from analysis.errors import AnalysisError
+from analysis.pipeline import Analysis
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
+result = ui.page_with_analysis("Actors")
 
-st.title("Actors")
-result = ui.current_analysis()
-if result is None:
-    ui.no_analysis_yet()
-    st.stop()
-ui.header(result)
-
-actors = result.actors.drop(columns=["article_id"])
-kinds = st.multiselect("Kind", sorted(actors["kind"].unique()), key="a_kind")
-if kinds:
-    actors = actors[actors["kind"].isin(kinds)]
+kinds = st.multiselect("Kind", actor_kinds(result), key="a_kind")
+actors = actor_table(result, kinds)
 st.dataframe(actors, hide_index=True, width="stretch",
              column_config={"aliases": st.column_config.ListColumn("aliases"),
                             "mention_count": st.column_config.NumberColumn("mentions")})
@@ -32,38 +31,27 @@ stored = store.exists(result.article_id)
 if not stored:
     st.info("This analysis is not in the store, so it cannot be corrected.")
 
-names = dict(zip(result.actors["actor_id"], result.actors["name"], strict=True))
-countries = country_choices()
-ids = sorted(names, key=lambda a: names[a].lower())
-
-
-def _actor_label(actor_id: str) -> str:
-    row = result.actors.set_index("actor_id").loc[actor_id]
-    country = row["country"] if isinstance(row["country"], str) else "no country"
-    return f"{row['name']} ({row['kind']}, {country})"
-
-
+#: the widget keys of each form: the actor picked, and the country or the actor to merge into
 _FORMS = {"country": ("fix_actor", "fix_country_value"), "merge": ("merge_source", "merge_target")}
 
 
-def _save(kind: str, article_id: str, names: dict[str, str], countries: dict[str, str]) -> None:
+def _save(kind: str, shown: Analysis) -> None:
     """Record the form's correction (a callback: it runs before the page draws, so the page shows the result and the
     form can be emptied)."""
     actor_key, value_key = _FORMS[kind]
     actor_id, value = st.session_state.get(actor_key), st.session_state.get(value_key)
-    if actor_id is None or (kind == "merge" and value is None):
-        st.session_state["a_error"] = "Pick an actor." if actor_id is None else "Pick the actor to merge into."
+    if problem := missing_pick(kind, actor_id, value):
+        st.session_state["a_error"] = problem
         return
     try:
-        fixed = ui.store().correct(article_id, kind=kind, actor_id=actor_id, value=value, made_by=ui.made_by())
+        fixed = ui.store().correct(shown.article_id, kind=kind, actor_id=actor_id, value=value, made_by=ui.made_by())
     except AnalysisError as exc:
         st.session_state["a_error"] = str(exc)
         return
     ui.corrected(fixed)
     for key in _FORMS[kind]:  # an empty form after a save; an error keeps the picks
         st.session_state[key] = None
-    st.session_state["a_done"] = (f"{names[actor_id]}: country set to {countries.get(value, 'none')}."
-                                  if kind == "country" else f"{names[actor_id]} merged into {names[value]}.")
+    st.session_state["a_done"] = saved_message(shown, kind=kind, actor_id=actor_id, value=value)
 
 
 if stored:
@@ -72,22 +60,23 @@ if stored:
     if problem := st.session_state.pop("a_error", None):
         st.error(problem)
 
+    choices = actor_choices(result)
+    countries = country_choices()
     left, right = st.columns(2)
     with left, st.form("fix_country", border=True):
         st.markdown("**Fix an actor's country**")
-        st.selectbox("Actor", ids, index=None, format_func=_actor_label, key="fix_actor", placeholder="pick an actor")
+        st.selectbox("Actor", list(choices), index=None, format_func=choices.get, key="fix_actor",
+                     placeholder="pick an actor")
         st.selectbox("Country", list(countries), index=None, format_func=lambda c: f"{countries[c]} ({c})",
                      key="fix_country_value", placeholder="no country (leave empty to remove it)")
-        st.form_submit_button("Save the country", type="primary", on_click=_save,
-                              args=("country", result.article_id, names, countries))
+        st.form_submit_button("Save the country", type="primary", on_click=_save, args=("country", result))
     with right, st.form("merge_actors", border=True):
         st.markdown("**Merge two actors** (the same actor found under two names)")
-        st.selectbox("Merge this actor", ids, index=None, format_func=_actor_label, key="merge_source",
+        st.selectbox("Merge this actor", list(choices), index=None, format_func=choices.get, key="merge_source",
                      placeholder="pick an actor")
-        st.selectbox("into this one", ids, index=None, format_func=_actor_label, key="merge_target",
+        st.selectbox("into this one", list(choices), index=None, format_func=choices.get, key="merge_target",
                      placeholder="pick an actor")
-        st.form_submit_button("Merge", type="primary", on_click=_save,
-                              args=("merge", result.article_id, names, countries))
+        st.form_submit_button("Merge", type="primary", on_click=_save, args=("merge", result))
 
     log = store.corrections(result.article_id)
     if len(log):
@@ -100,6 +89,6 @@ if stored:
 
 
 st.subheader("Mentions")
-mentions = result.mentions.drop(columns=["article_id"])
+mentions = mention_table(result)
 st.dataframe(mentions, hide_index=True, width="stretch")
 ui.downloads(mentions, f"mentions-{result.article_id}", key="mentions")

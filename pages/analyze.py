@@ -2,15 +2,13 @@
 
 import streamlit as st
 
-from analysis.dashboard.views import top_actors, top_statements
+from analysis.dashboard.views import summary, top_actors, top_statements
 from analysis.errors import AnalysisError
 from analysis.stages.article import decode_bytes
 from analysis.store import sample_articles
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title(ui.APP_TITLE)
+ui.page(ui.APP_TITLE)
 st.caption("Who said what, with which stance, in international news. Paste an article, upload a file, or pick a "
            "sample; then read the map, the stance charts and the statements, and share the link.")
 
@@ -51,12 +49,7 @@ result = ui.current_analysis()
 if result is not None:
     ui.header(result)
     st.subheader("Summary")
-    st_rows = result.statements
-    m = st.columns(4)
-    m[0].metric("Actors", len(result.actors))
-    m[1].metric("Countries", len(result.countries))
-    m[2].metric("Statements", len(st_rows))
-    m[3].metric("With a stance", int((st_rows["stance"] != "neutral").sum()) if len(st_rows) else 0)
+    ui.metrics(summary(result))
     st.markdown("**Share this analysis** (anyone with access to this Stance Atlas can open it):")
     st.code(ui.share_url(result.article_id), language=None)
 

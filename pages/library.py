@@ -6,9 +6,8 @@ from analysis.dashboard.trends import analysis_label, country_name
 from analysis.errors import AnalysisError
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
+ui.page("Library")
 
-st.title("Library")
 try:
     store = ui.store()
     total = store.count()
@@ -18,7 +17,7 @@ except AnalysisError as exc:  # the store cannot be opened or read: its one-line
     st.stop()
 if not total:
     st.info("No stored analyses yet. Every article analysed on the Analyze page is stored here.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    ui.link_to_analyze()
     st.stop()
 
 search = st.text_input("Search titles, outlets and actors", key="lib_search")

@@ -6,14 +6,7 @@ from analysis.dashboard.charts import TOPOJSON_URL, stance_map
 from analysis.dashboard.views import arcs, country_view
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title("Map")
-result = ui.current_analysis()
-if result is None:
-    ui.no_analysis_yet()
-    st.stop()
-ui.header(result)
+result = ui.page_with_analysis("Map")
 
 c1, c2 = st.columns([1, 1])
 mode = c1.segmented_control("Colour by", ["stance", "sentiment"], default="stance", key="map_mode") or "stance"

@@ -5,14 +5,7 @@ import streamlit as st
 from analysis.dashboard.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
-
-st.title("Quotes")
-result = ui.current_analysis()
-if result is None:
-    ui.no_analysis_yet()
-    st.stop()
-ui.header(result)
+result = ui.page_with_analysis("Quotes")
 
 statements = result.statements
 f1, f2, f3, f4 = st.columns(4)

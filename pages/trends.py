@@ -11,17 +11,14 @@ from analysis.dashboard.trends import (
     compare_countries,
     countries_by_statements,
     country_name,
-    country_stance,
     stance_trend,
-    summary,
 )
-from analysis.dashboard.views import top_statements
+from analysis.dashboard.views import country_stance, summary, top_statements
 from analysis.errors import AnalysisError
 from pages import ui
 
-ui.require_sign_in()  # app.py checks first; this holds wherever a page runs on its own
+ui.page("Trends")
 
-st.title("Trends")
 try:
     store = ui.store()
     total = store.count()
@@ -32,7 +29,7 @@ if total < MIN_ANALYSES:
     st.info(f"Trends need at least {MIN_ANALYSES} stored analyses; this Stance Atlas has {total}. Analyse more "
             "articles on the Analyze page (each one is stored), or load a folder of articles with "
             "`python -m analysis batch DIR`.")
-    st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+    ui.link_to_analyze()
     st.stop()
 
 over_time_tab, compare_tab = st.tabs(["Stance over time", "Compare two analyses"])
@@ -99,11 +96,7 @@ with compare_tab:
                 st.markdown(f"**{ui.plain(str(facts['title']))}**")
             st.caption(" · ".join(str(x) for x in (facts["source"], facts["published"] or "undated",
                                                    f"id {analysis.article_id}") if x))
-            m = st.columns(4)
-            m[0].metric("Actors", facts["actors"])
-            m[1].metric("Countries", facts["countries"])
-            m[2].metric("Statements", facts["statements"])
-            m[3].metric("With a stance", facts["with_stance"])
+            ui.metrics(facts)
             by_country = country_stance(analysis)
             if len(by_country):
                 st.plotly_chart(stance_bars(by_country, title="Stance per country", height=320), width="stretch",

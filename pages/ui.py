@@ -87,14 +87,15 @@ def store() -> Store:
 
 
 @st.cache_data(show_spinner="Opening the shared analysis…", max_entries=64)
-def _load(url: str, article_id: str) -> dict:
-    return _store(url).load(article_id).to_dict()
+def _load(url: str, article_id: str) -> Analysis:
+    return _store(url).load(article_id)
 
 
 def stored_analysis(article_id: str) -> Analysis | None:
-    """A stored analysis with its corrections (cached per server process); a message and None when it cannot load."""
+    """A stored analysis with its corrections (cached per server process; each session gets its own copy); a message
+    and None when it cannot load."""
     try:
-        return Analysis.from_dict(_load(database_url(settings()), check_id(article_id)))
+        return _load(database_url(settings()), check_id(article_id))
     except AnalysisError as exc:
         st.error(str(exc))
         return None
@@ -130,12 +131,9 @@ def current_analysis() -> Analysis | None:
     if wanted:
         if held is not None and held.article_id == wanted:
             return held
-        try:
-            found = Analysis.from_dict(_load(database_url(settings()), check_id(wanted)))
-        except AnalysisError as exc:
-            st.error(str(exc))
-            return None
-        st.session_state[_SESSION_KEY] = found
+        found = stored_analysis(wanted)
+        if found is not None:
+            st.session_state[_SESSION_KEY] = found
         return found
     if held is not None:
         st.query_params["a"] = held.article_id  # keep the address shareable on every page
@@ -156,13 +154,13 @@ def run_analysis(text: str, *, title: str | None, source: str | None, published:
                              settings=settings(), on_stage=lambda name: status.update(label=f"{name.capitalize()}…"))
             status.update(label="Saving…")
             try:
-                store().save(result, saved_by=user_email())
+                stored = store().save(result, saved_by=user_email())
             except StoreError as exc:
                 unsaved = exc
                 status.update(label="Analysed, not saved", state="error")
             else:
-                if len(store().corrections(result.article_id)):  # analysed again: analysts' fixes still apply
-                    result = store().load(result.article_id)
+                if stored is not result:  # analysed again: analysts' fixes still apply, to it and to cached copies
+                    result = stored
                     _load.clear()
                 status.update(label="Done", state="complete")
     except AnalysisError as exc:
@@ -248,7 +246,43 @@ def plain(text: str) -> str:
 def no_analysis_yet() -> None:
     """Say there is nothing to show yet and point to the Analyze page."""
     st.info("No analysis yet: paste an article on the Analyze page, or open a stored one from the Library.")
+    link_to_analyze()
+
+
+def link_to_analyze() -> None:
+    """A link to the Analyze page, under a message that there is nothing (or too little) to show."""
     st.page_link("pages/analyze.py", label="Go to Analyze", icon=":material/edit_note:")
+
+
+def page(title: str) -> None:
+    """Begin a page: the sign-in gate (`app.py` checks first; this holds wherever a page runs on its own), then the
+    page's title."""
+    require_sign_in()
+    st.title(title)
+
+
+def page_with_analysis(title: str) -> Analysis:
+    """Begin a page that shows the current analysis: the sign-in gate, the title, the analysis's header line.
+
+    Without a current analysis (none made in this session, or the share link's id is unknown or malformed, which
+    shows its message) it says so, points to the Analyze page and stops the page.
+    """
+    page(title)
+    result = current_analysis()
+    if result is None:
+        no_analysis_yet()
+        st.stop()
+    header(result)
+    return result
+
+
+def metrics(facts: dict[str, int | str]) -> None:
+    """The four counts of an analysis (`analysis.dashboard.views.summary`) side by side."""
+    columns = st.columns(4)
+    for column, (label, key) in zip(columns, (("Actors", "actors"), ("Countries", "countries"),
+                                              ("Statements", "statements"), ("With a stance", "with_stance")),
+                                    strict=True):
+        column.metric(label, facts[key])
 
 
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:

@@ -102,3 +102,87 @@ def outlet_analyses() -> list:
     first = (SAMPLES / f"{SAMPLE_SLUGS[0]}.txt").read_text(encoding="utf-8")
     out.append(analyze(first, title="Undated copy", source="Wire C"))
     return out
+
+
+# ---- the dashboard under Streamlit's AppTest ----------------------------------------------------------------------
+
+#: the pages of the dashboard, by the name of their file in `pages/`
+PAGES = ("analyze", "map", "stance", "quotes", "actors", "library", "trends")
+#: an `[auth]` secrets section: sign-in on (the identity provider is never contacted)
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only-cookie-secret",
+        "client_id": "stance-atlas", "client_secret": "not-a-secret",
+        "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}
+#: the two teammates who saved the sample analyses in `team_store`
+SAVERS = ("ana@newsroom.example", "ben@newsroom.example")
+
+
+@pytest.fixture
+def app_test(tmp_path, monkeypatch):
+    """A factory of the dashboard under AppTest: `app_test(page, query=..., store=..., auth=..., user=...)`.
+
+    The store is a fresh SQLite file in this test's folder (STANCE_ATLAS_DATA_DIR; DATABASE_URL and the allowed
+    viewers unset; a test may set them again before it calls the factory). Each call saves `store` into it
+    (analyses, or (analysis, saved_by) pairs), then runs `app.py` on `pages/<page>.py` (the Analyze page when
+    `page` is None) with `query` as the address's query (`{"a": id}`: a share link). `auth` turns sign-in on (an
+    `[auth]` secrets section); `user` plays the identity provider's answer. The run must not raise.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.settings import load_settings
+    from analysis.store import Store
+
+    monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("STANCE_ATLAS_ALLOWED_VIEWERS", raising=False)
+
+    def make(page: str | None = None, *, query: dict[str, str] | None = None, store=(), auth: bool = False,
+             user: dict | None = None) -> AppTest:
+        if store:
+            opened = Store.from_settings(load_settings())
+            for item in store:
+                analysis, saved_by = item if isinstance(item, tuple) else (item, None)
+                opened.save(analysis, saved_by=saved_by)
+            opened.dispose()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        if auth:
+            at.secrets["auth"] = dict(AUTH)
+        if user is not None:
+            at.user = user
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        if page is not None:
+            at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def team_store(outlet_analyses) -> list[tuple]:
+    """The five sample analyses as two teammates saved them, the dated ones in turn, the undated one by nobody:
+    (analysis, saved_by) pairs for `app_test(store=...)`."""
+    return [(a, SAVERS[i % 2] if a.article.published else None) for i, a in enumerate(outlet_analyses)]
+#: share ids a page must refuse with a message: (id, what the message says)
+BAD_SHARE_IDS = [("0123456789abcdef", "no analysis with id"), ("not-an-id", "is not an analysis id"),
+                 ("<script>", "is not an analysis id")]
+
+
+@pytest.fixture
+def without_analysis(app_test):
+    """A check each page that shows an analysis (`ui.page_with_analysis`) runs: `without_analysis(page)`.
+
+    Without a current analysis the page renders, says there is none yet and draws nothing of one; with an unknown or
+    malformed share id it shows that id's message.
+    """
+    def check(page: str) -> None:
+        at = app_test(page)
+        assert at.title and "Traceback" not in str(at)
+        assert any("No analysis yet" in i.value for i in at.info)
+        assert not at.dataframe and not at.get("plotly_chart") and not at.metric
+        for article_id, message in BAD_SHARE_IDS:
+            at = app_test(page, query={"a": article_id})
+            assert any(message in e.value for e in at.error), (article_id, [e.value for e in at.error])
+
+    return check

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from streamlit.testing.v1 import AppTest
 
 from analysis import analyze
 from analysis.cli import main
@@ -26,7 +25,7 @@ from analysis.errors import (
     NotEnglishError,
     StoreUnavailableError,
 )
-from analysis.settings import ROOT, load_settings
+from analysis.settings import load_settings
 from analysis.store import SQLITE_FILE, Store
 
 ENGLISH = ("The foreign minister said on Monday that the government would send a delegation to the talks, "
@@ -169,12 +168,12 @@ def test_an_opening_quote_never_closed_still_gives_sane_statements(quote: str) -
             "China said the proposal was unacceptable.")
     result = analyze(text)
     assert_spans_inside(result)
-    st = result.statements
-    assert len(st) >= 3
+    statements = result.statements
+    assert len(statements) >= 3
     # the open quote does not swallow the rest of the article: later statements keep their own speakers
-    assert {"Japan", "China"} <= set(st["speaker"].dropna())
+    assert {"Japan", "China"} <= set(statements["speaker"].dropna())
     paragraph_end = text.index("\n\n")
-    for row in st.to_dict(orient="records"):
+    for row in statements.to_dict(orient="records"):
         if row["content_start"] < paragraph_end:
             assert row["content_end"] <= paragraph_end, row["content_text"]
 
@@ -302,22 +301,6 @@ def test_cli_batch_into_a_read_only_store_exits_2_with_one_line(tmp_path: Path, 
 # ---- the dashboard -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def store_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    return tmp_path
-
-
-def new_app(**query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
@@ -326,9 +309,9 @@ def new_app(**query: str) -> AppTest:
         ("old.txt", "Le président a dit « non ».".encode("latin-1"), "old.txt is not UTF-8 text (byte 0xe9"),
     ],
 )
-def test_upload_of_a_binary_or_non_utf8_file_shows_one_message(store_dir, name: str, data: bytes,
+def test_upload_of_a_binary_or_non_utf8_file_shows_one_message(app_test, name: str, data: bytes,
                                                                  message: str) -> None:
-    at = new_app()
+    at = app_test()
     at.segmented_control(key="source_kind").set_value("Upload").run()
     at.file_uploader(key="upload").set_value((name, data, "text/plain")).run()
     assert [e.value for e in at.error] == [next(e.value for e in at.error if message in e.value)]
@@ -338,8 +321,8 @@ def test_upload_of_a_binary_or_non_utf8_file_shows_one_message(store_dir, name: 
     assert not at.metric
 
 
-def test_upload_of_an_html_file_with_scripts_is_analysed(store_dir) -> None:
-    at = new_app()
+def test_upload_of_an_html_file_with_scripts_is_analysed(app_test) -> None:
+    at = app_test()
     at.segmented_control(key="source_kind").set_value("Upload").run()
     page = f"<html><body><script>alert('Moscow said no')</script><p>{SHORT}</p></body></html>"
     at.file_uploader(key="upload").set_value(("envoy.html", page.encode(), "text/html")).run()
@@ -349,8 +332,8 @@ def test_upload_of_an_html_file_with_scripts_is_analysed(store_dir) -> None:
 
 
 @pytest.mark.parametrize("value", ["", "   ", "0123456789ABCDEF0", "../../etc/passwd", "a" * 5000])
-def test_an_empty_or_malformed_share_id_never_breaks_a_page(store_dir, value: str) -> None:
-    at = new_app(a=value)
+def test_an_empty_or_malformed_share_id_never_breaks_a_page(app_test, value: str) -> None:
+    at = app_test(query={"a": value})
     for page in ("pages/analyze.py", "pages/quotes.py", "pages/actors.py"):
         at.switch_page(page).run()
         assert not at.exception
@@ -361,23 +344,22 @@ def test_an_empty_or_malformed_share_id_never_breaks_a_page(store_dir, value: st
             assert not at.error
 
 
-def test_an_id_of_the_right_form_but_unknown_says_so(store_dir) -> None:
-    at = new_app(a="FEDCBA9876543210")  # upper case is read as lower case
+def test_an_id_of_the_right_form_but_unknown_says_so(app_test) -> None:
+    at = app_test(query={"a": "FEDCBA9876543210"})  # upper case is read as lower case
     assert [e.value for e in at.error] == ["no analysis with id fedcba9876543210 in this store; it may have been "
                                            "deleted, or the link comes from another Stance Atlas"]
 
 
-def _paste_and_analyse(at: AppTest, text: str) -> None:
+def _paste_and_analyse(at, text: str) -> None:
     at.text_area(key="pasted").input(text)
     at.button[0].click().run()
     assert not at.exception
 
 
 @pytest.mark.parametrize("how", ["read-only", "full", "chmod"])
-def test_a_store_that_cannot_be_written_still_shows_the_analysis(tmp_path, monkeypatch, how: str) -> None:
+def test_a_store_that_cannot_be_written_still_shows_the_analysis(app_test, tmp_path, monkeypatch, how: str) -> None:
     folder = tmp_path / "store"
     path = _stored_once(folder)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(folder))
     full = None
     if how == "read-only":
@@ -390,7 +372,7 @@ def test_a_store_that_cannot_be_written_still_shows_the_analysis(tmp_path, monke
         path.chmod(0o444)
         folder.chmod(0o555)
     try:
-        at = new_app()
+        at = app_test()
         _paste_and_analyse(at, LONGER)
     finally:
         if full is not None:

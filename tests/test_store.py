@@ -35,7 +35,7 @@ def two_analyses():
 
 def test_round_trip_keeps_every_table(store, two_analyses) -> None:
     a, _ = two_analyses
-    assert store.save(a) == a.article_id
+    assert store.save(a) is a  # no corrections: the analysis itself
     again = store.load(a.article_id)
     assert again.article.text == a.article.text and again.article.title == "Seoul protests"
     for name in TABLES:
@@ -117,6 +117,18 @@ def test_corrections_are_stored_with_who_and_applied_on_every_load(store, backen
     assert str(raw.actors.set_index("actor_id").loc[actor["actor_id"], "country"]) != "JPN"
     log = store.corrections(a.article_id)
     assert list(log["made_by"]) == ["analyst@example.org"] and list(log["value"]) == ["JPN"]
+
+
+def test_saving_again_returns_the_analysis_with_its_corrections(store, backend_url, two_analyses) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    actor = next(r for r in a.actors.to_dict(orient="records") if r["kind"] == "person")
+    store.correct(a.article_id, kind="country", actor_id=actor["actor_id"], value="JPN", made_by="analyst@example.org")
+    saved = store.save(a)  # the same article analysed again
+    assert saved.actors.set_index("actor_id").loc[actor["actor_id"], "country"] == "JPN"
+    assert "JPN" in set(saved.countries["iso3"]) and "JPN" not in set(a.countries["iso3"])
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(saved, name), getattr(Store(backend_url).load(a.article_id), name))
 
 
 def test_merging_two_actors(store, two_analyses) -> None:

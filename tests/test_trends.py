@@ -16,11 +16,9 @@ from analysis.dashboard.trends import (
     compare_countries,
     countries_by_statements,
     country_name,
-    country_stance,
     stance_trend,
-    summary,
 )
-from analysis.dashboard.views import STANCE_COLORS
+from analysis.dashboard.views import STANCE_COLORS, country_stance, summary
 from analysis.store import Store
 
 

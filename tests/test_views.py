@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
 from analysis.dashboard.charts import country_shapes, stance_bars, stance_map
 from analysis.dashboard.views import (
     STANCE_COLORS,
+    actor_kinds,
+    actor_sentiment,
+    actor_table,
     arcs,
+    country_stance,
     country_view,
-    dominant,
     filter_statements,
     for_download,
     highlighted_html,
+    mention_table,
     stance_counts,
+    stance_methods,
     statement_parts,
+    summary,
     top_statements,
+    without_speaker,
 )
+from analysis.labels import dominant_stance
 
 
 def test_every_stance_has_one_fixed_colour() -> None:
@@ -30,8 +40,8 @@ def test_every_stance_has_one_fixed_colour() -> None:
     [({"neutral": 3, "outraged": 1}, "neutral"), ({"neutral": 1, "outraged": 1}, "outraged"),
      ({"concerned": 2, "protesting": 2}, "protesting"), ({}, "neutral")],
 )
-def test_dominant_stance(counts, label) -> None:
-    assert dominant(pd.Series(counts, dtype="int64")) == label
+def test_dominant_stance_of_counted_statements(counts, label) -> None:
+    assert (dominant_stance(pd.Series(counts, dtype="int64")) or "neutral") == label
 
 
 def test_seed_country_view_and_arcs(seed_analysis) -> None:
@@ -93,16 +103,60 @@ def test_highlight_escapes_every_character_and_marks_the_parts() -> None:
 
 
 def test_statement_parts_and_filters(seed_analysis) -> None:
-    st = seed_analysis.statements
-    row = st[st["speaker"] == "Vladimir Putin"].iloc[0].to_dict()
+    statements = seed_analysis.statements
+    row = statements[statements["speaker"] == "Vladimir Putin"].iloc[0].to_dict()
     roles = {role for _, _, role in statement_parts(row)}
     assert roles == {"speaker", "cue", "content"}
-    assert set(filter_statements(st, stances=["concerned"])["stance"]) == {"concerned"}
-    assert set(filter_statements(st, search="RECIPROCAL")["speaker"]) == {"Vladimir Putin"}
-    assert len(filter_statements(st, countries=["USA"], kinds=["mixed"])) >= 1
+    assert set(filter_statements(statements, stances=["concerned"])["stance"]) == {"concerned"}
+    assert set(filter_statements(statements, search="RECIPROCAL")["speaker"]) == {"Vladimir Putin"}
+    assert len(filter_statements(statements, countries=["USA"], kinds=["mixed"])) >= 1
     assert top_statements(seed_analysis, 3)["stance"].iloc[0] != "neutral"
 
 
 def test_download_tables_join_lists(seed_analysis) -> None:
     flat = for_download(seed_analysis.countries)
     assert isinstance(flat["actors"].iloc[0], str) and "; " in flat.set_index("iso3").loc["RUS", "actors"]
+
+
+def test_summary_counts_what_the_analyze_page_shows(seed_analysis) -> None:
+    facts = summary(seed_analysis)
+    assert (facts["actors"], facts["countries"], facts["statements"]) == (
+        len(seed_analysis.actors), len(seed_analysis.countries), len(seed_analysis.statements))
+    assert facts["with_stance"] == int((seed_analysis.statements["stance"] != "neutral").sum()) > 0
+    assert facts["title"] == "Untitled article" and facts["published"] == ""
+
+
+def test_stance_per_country_is_named_and_counts_every_statement_with_a_country(seed_analysis) -> None:
+    table = country_stance(seed_analysis)
+    names = dict(zip(seed_analysis.countries["iso3"], seed_analysis.countries["name"], strict=True))
+    spoken = seed_analysis.statements["speaker_country"].dropna()
+    assert set(table.index) == {names[c] for c in spoken}
+    assert table.loc[names["USA"], "total"] == int((spoken == "USA").sum())
+
+
+def test_stance_methods_and_statements_without_a_speaker(seed_analysis) -> None:
+    statements = seed_analysis.statements
+    assert stance_methods(statements) == sorted(set(statements["stance_method"].dropna())) != []
+    assert set(stance_methods(statements)) <= {"model", "lexicon"}
+    assert without_speaker(statements) == int(statements["speaker"].isna().sum())
+    assert without_speaker(statements.assign(speaker=None)) == len(statements)
+
+
+def test_actor_sentiment_is_sorted_and_absent_from_analyses_made_before_the_model(seed_analysis) -> None:
+    table = actor_sentiment(seed_analysis)
+    assert list(table.columns[:4]) == ["name", "kind", "country", "sentiment_mean"]
+    assert list(table["sentiment_mean"]) == sorted(table["sentiment_mean"]) and len(table) == len(seed_analysis.actors)
+    older = dataclasses.replace(seed_analysis, actors=seed_analysis.actors.assign(sentiment_mean=pd.NA))
+    assert actor_sentiment(older) is None
+
+
+def test_actor_and_mention_tables_of_the_actors_page(seed_analysis) -> None:
+    kinds = actor_kinds(seed_analysis)
+    assert kinds == sorted(set(seed_analysis.actors["kind"])) and "person" in kinds
+    assert len(actor_table(seed_analysis)) == len(seed_analysis.actors)
+    assert "article_id" not in actor_table(seed_analysis).columns
+    people = actor_table(seed_analysis, ["person", "country"])
+    assert set(people["kind"]) == {"person", "country"}
+    assert len(people) == int(seed_analysis.actors["kind"].isin(["person", "country"]).sum())
+    mentions = mention_table(seed_analysis)
+    assert len(mentions) == len(seed_analysis.mentions) and "article_id" not in mentions.columns

@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis.dashboard.views import STANCE_COLORS, STANCE_ORDER
+from analysis.dashboard.views import STANCE_COLORS
+from analysis.labels import STANCE_LABELS
 from analysis.settings import ROOT
 
 GEOJSON_PATH = ROOT / "data" / "geo" / "countries_110m.geojson"
@@ -70,7 +71,7 @@ def stance_map(countries: pd.DataFrame, arc_rows: pd.DataFrame, *, color_by: str
             marker_line_color="#FFFFFF", marker_line_width=0.6, name="sentiment",
         ))
     else:
-        for label in [*STANCE_ORDER, "no statement"]:
+        for label in [*STANCE_LABELS, "no statement"]:
             part = countries[countries["dominant_stance"] == label]
             color = STANCE_COLORS.get(label, _NO_STATEMENT)
             fig.add_trace(go.Choropleth(
@@ -123,7 +124,7 @@ def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = N
     counts = counts.head(25)
     labels = [str(i) for i in counts.index][::-1]
     fig = go.Figure()
-    for stance in STANCE_ORDER:
+    for stance in STANCE_LABELS:
         if stance not in counts.columns:
             continue
         fig.add_trace(go.Bar(y=labels, x=counts[stance].tolist()[::-1], name=stance, orientation="h",
@@ -151,7 +152,7 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
                         subplot_titles=[names.get(c, c) for c in countries] or None)
     for row, iso3 in enumerate(countries, start=1):
         mine = trend[trend["iso3"] == iso3]
-        for stance in STANCE_ORDER:
+        for stance in STANCE_LABELS:
             part = mine[mine["stance"] == stance]
             if not len(part):
                 continue
@@ -161,7 +162,7 @@ def stance_trend_chart(trend: pd.DataFrame, names: dict[str, str], *, share: boo
                 hovertemplate=f"{html.escape(names.get(iso3, iso3))} · %{{x}}<br>{stance}: "
                               + ("%{y:.0%}" if share else "%{y} statements") + "<extra></extra>",
             ), row=row, col=1)
-    for stance in STANCE_ORDER:  # one legend entry per stance present, in the app's order
+    for stance in STANCE_LABELS:  # one legend entry per stance present, in the app's order
         if stance in set(trend["stance"]):
             fig.add_trace(go.Bar(x=[None], y=[None], name=stance, marker_color=STANCE_COLORS[stance],
                                  legendgroup=stance, showlegend=True, hoverinfo="skip"), row=1, col=1)

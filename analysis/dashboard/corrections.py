@@ -1,8 +1,8 @@
 """Analysts' corrections of an analysis: an actor's country fixed, two actors merged. No model runs again.
 
 A correction is a row (kind, actor_id, value, made_by, made_at) kept by the store; `apply_corrections` replays them
-in order on the stored tables: actors, mentions, statements (speaker, country, targets) and the countries table are
-rebuilt from what the models found.
+in order on the stored tables and patches what they change: actors, mentions, statements (speaker, country,
+targets) and the rows of the countries table of the actors corrected.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from analysis.errors import CorrectionError
 from analysis.pipeline import Analysis
 from analysis.rules.gazetteer import load_gazetteer
 from analysis.schema import conform, is_missing
-from analysis.stages.countries import involved_countries
+from analysis.stages.profiles import profile
 
 KINDS = ("country", "merge")
+#: the stance profile columns of the actors and countries tables, in the order `profile` gives them
+_PROFILE_COLUMNS = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids")
 
 
 def check_correction(analysis: Analysis, *, kind: str, actor_id: str, value: str | None) -> None:
@@ -45,11 +47,16 @@ def check_correction(analysis: Analysis, *, kind: str, actor_id: str, value: str
 def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Analysis:
     """Return the analysis with the corrections replayed in order (rows of the store's `corrections` table).
 
-    A correction whose actor no longer exists (merged away by an earlier one) is skipped.
+    The tables are patched, no stage runs again: the actors and mentions moved or merged, the statements' speakers,
+    countries and targets, and the rows of the countries table that a corrected actor left or joined (its actors,
+    mention counts, sentiment and stance profile; a country left without actors is dropped, a new one added). A
+    merged actor's stance profile then counts the statements of both. A correction whose actor no longer exists
+    (merged away by an earlier one) is skipped.
     """
     actors = analysis.actors.copy()
     mentions = analysis.mentions.copy()
     statements = analysis.statements.copy()
+    touched: set[str] = set()
     for row in rows:
         actor_id, value = row["actor_id"], row.get("value")
         if actor_id not in set(actors["actor_id"]):
@@ -58,10 +65,14 @@ def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Ana
             where = actors["actor_id"] == actor_id
             actors.loc[where, "country"] = value
             actors.loc[where, "country_evidence"] = "correction" if value else None
+            touched.add(actor_id)
         elif row["kind"] == "merge" and value in set(actors["actor_id"]):
             actors = _merge_actor_rows(actors, mentions, actor_id, value)
             mentions.loc[mentions["actor_id"] == actor_id, "actor_id"] = value
             statements.loc[statements["speaker_actor_id"] == actor_id, "speaker_actor_id"] = value
+            touched |= {actor_id, value}
+    if not touched:
+        return analysis
     by_id = actors.set_index("actor_id")
     names = by_id["name"].to_dict()
     countries_of = {k: (v if isinstance(v, str) else None) for k, v in by_id["country"].to_dict().items()}
@@ -69,11 +80,71 @@ def apply_corrections(analysis: Analysis, rows: Sequence[dict[str, Any]]) -> Ana
     statements["speaker_country"] = [countries_of.get(a) if isinstance(a, str) else None
                                      for a in statements["speaker_actor_id"]]
     statements["targets"] = [_renamed(t, analysis.actors, names) for t in statements["targets"]]
-    countries = involved_countries(analysis.article, conform("actors", actors), conform("mentions", mentions))
-    if "sentiment" in analysis.countries.columns and "sentiment_score" in mentions.columns:
-        countries["sentiment"] = _country_sentiment(countries, mentions)
+    profiled = analysis.actors["statement_count"].notna().any()  # analyses made before the profiles have none
+    if profiled:
+        actors = _reprofiled_actors(actors, statements, touched)
+    countries = _patched_countries(analysis, actors, mentions, statements, touched, profiled=profiled)
     return dataclasses.replace(analysis, actors=conform("actors", actors), mentions=conform("mentions", mentions),
-                               statements=conform("statements", statements), countries=conform("countries", countries))
+                               statements=conform("statements", statements), countries=countries)
+
+
+def _reprofiled_actors(actors: pd.DataFrame, statements: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
+    """The actors with the stance profiles of the corrected ones made again from their statements."""
+    out = actors.copy()
+    for idx in out.index[out["actor_id"].isin(touched)]:
+        for col, value in zip(_PROFILE_COLUMNS, _profile(statements, "speaker_actor_id", out.at[idx, "actor_id"]),
+                              strict=True):
+            out.at[idx, col] = value
+    return out
+
+
+def _patched_countries(analysis: Analysis, actors: pd.DataFrame, mentions: pd.DataFrame,
+                       statements: pd.DataFrame, touched: set[str], *, profiled: bool) -> pd.DataFrame:
+    """The countries table with the rows of the countries the corrected actors had or have now made again."""
+    before = analysis.actors.set_index("actor_id")["country"].to_dict()
+    after = actors.set_index("actor_id")["country"].to_dict()
+    affected = {c for a in touched for c in (before.get(a), after.get(a)) if isinstance(c, str)}
+    rows = {r["iso3"]: r for r in analysis.countries.to_dict(orient="records")}
+    for iso3 in sorted(affected):
+        row = _country_row(iso3, rows.get(iso3), analysis.article_id, actors, mentions, statements,
+                           profiled=profiled)
+        if row is None:
+            rows.pop(iso3, None)
+        else:
+            rows[iso3] = row
+    ordered = sorted(rows.values(), key=lambda r: (-int(r["actor_mentions"]), r["iso3"]))
+    return conform("countries", pd.DataFrame(ordered, columns=list(analysis.countries.columns)))
+
+
+def _country_row(iso3: str, old: dict[str, Any] | None, article_id: str, actors: pd.DataFrame,
+                 mentions: pd.DataFrame, statements: pd.DataFrame, *, profiled: bool) -> dict[str, Any] | None:
+    """One country's row from the corrected tables (its own actor first, as the countries stage orders them);
+    None when no actor (news media aside) is of that country any more."""
+    mine = actors[actors["country"].eq(iso3).fillna(False) & actors["kind"].ne("media")]
+    if not len(mine):
+        return None
+    own = mine[mine["kind"] == "country"]
+    ordered = pd.concat([own, mine[mine["kind"] != "country"]])
+    ids = [str(a) for a in ordered["actor_id"]]
+    counts = mentions.groupby("actor_id").size()
+    scores = mentions.loc[mentions["actor_id"].isin(ids), "sentiment_score"].dropna()
+    if old is None:
+        place = load_gazetteer().countries.get(iso3)
+        old = {"article_id": article_id, "iso3": iso3, "name": place.name if place else iso3,
+               "lat": place.lat if place else None, "lon": place.lon if place else None}
+    row = {**old, "actor_ids": ids, "actors": [str(n) for n in ordered["name"]], "actor_count": len(ids),
+           "mention_count": int(sum(counts.get(a, 0) for a in own["actor_id"])),
+           "actor_mentions": int(sum(counts.get(a, 0) for a in ids)),
+           "sentiment": round(float(scores.mean()), 4) if len(scores) else None}
+    if profiled:
+        row.update(zip(_PROFILE_COLUMNS, _profile(statements, "speaker_country", iso3), strict=True))
+    return row
+
+
+def _profile(statements: pd.DataFrame, column: str, value: str) -> tuple[Any, ...]:
+    """The stance profile (`analysis.stages.profiles.profile`) of the statements whose `column` is `value`."""
+    said = statements[statements[column].astype(object).eq(value)]
+    return profile(said.to_dict(orient="records"))
 
 
 def _merge_actor_rows(actors: pd.DataFrame, mentions: pd.DataFrame, source: str, target: str) -> pd.DataFrame:
@@ -112,18 +183,37 @@ def _renamed(targets: Any, before: pd.DataFrame, names: dict[str, str]) -> Any:
     return out
 
 
-def _country_sentiment(countries: pd.DataFrame, mentions: pd.DataFrame) -> list[float | None]:
-    values = []
-    for ids in countries["actor_ids"]:
-        scores = mentions.loc[mentions["actor_id"].isin(ids), "sentiment_score"].dropna()
-        values.append(round(float(scores.mean()), 4) if len(scores) else None)
-    return values
-
-
 def country_choices() -> dict[str, str]:
     """Every country an actor can be set to: ISO alpha-3 code -> name, sorted by name (from the gazetteer)."""
     countries = load_gazetteer().countries
     return {c.iso3: c.name for c in sorted(countries.values(), key=lambda c: c.name)}
+
+
+def actor_choices(analysis: Analysis) -> dict[str, str]:
+    """The actors a correction can name: actor_id -> "name (kind, country)", ordered by name."""
+    labels = {}
+    for rec in sorted(analysis.actors.to_dict(orient="records"), key=lambda r: r["name"].lower()):
+        country = rec["country"] if isinstance(rec["country"], str) else "no country"
+        labels[rec["actor_id"]] = f"{rec['name']} ({rec['kind']}, {country})"
+    return labels
+
+
+def missing_pick(kind: str, actor_id: str | None, value: str | None) -> str | None:
+    """What a correction form still lacks, in words (None when it can be saved): the actor, or the one to merge into.
+    A country correction without a country removes the actor's country."""
+    if actor_id is None:
+        return "Pick an actor."
+    if kind == "merge" and value is None:
+        return "Pick the actor to merge into."
+    return None
+
+
+def saved_message(analysis: Analysis, *, kind: str, actor_id: str, value: str | None) -> str:
+    """What a saved correction did, in words, with the names of the analysis it was made on."""
+    names = dict(zip(analysis.actors["actor_id"], analysis.actors["name"], strict=True))
+    if kind == "country":
+        return f"{names[actor_id]}: country set to {country_choices().get(value, 'none')}."
+    return f"{names[actor_id]} merged into {names[value]}."
 
 
 def correction_log(log: pd.DataFrame, original: Analysis) -> pd.DataFrame:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis.dashboard.views import STANCE_ORDER, country_view, dominant, stance_counts
+from analysis.dashboard.views import country_view, stance_counts
+from analysis.labels import STANCE_LABELS, dominant_stance
 
 if TYPE_CHECKING:
     from analysis.pipeline import Analysis
@@ -53,7 +54,7 @@ def stance_trend(over_time: pd.DataFrame, *, period: str = "day", share: bool = 
     if share:
         totals = grouped.groupby(["period", "iso3"])["value"].transform("sum")
         grouped["value"] = (grouped["value"] / totals).round(4)
-    order = {s: i for i, s in enumerate(STANCE_ORDER)}
+    order = {s: i for i, s in enumerate(STANCE_LABELS)}
     grouped = grouped.assign(_order=grouped["stance"].map(order).fillna(len(order)))
     return grouped.sort_values(["period", "iso3", "_order"]).drop(columns="_order").reset_index(drop=True)[cols]
 
@@ -101,37 +102,13 @@ def compare_actors(a: Analysis, b: Analysis) -> pd.DataFrame:
     shared = sorted(set(ca.index) & set(cb.index))
     if not shared:
         return pd.DataFrame(columns=cols)
-    rows = [{"actor": name, "stance_a": dominant(ca.loc[name, list(STANCE_ORDER)]),
-             "statements_a": int(ca.loc[name, "total"]), "stance_b": dominant(cb.loc[name, list(STANCE_ORDER)]),
+    rows = [{"actor": name, "stance_a": dominant_stance(ca.loc[name, list(STANCE_LABELS)]) or "neutral",
+             "statements_a": int(ca.loc[name, "total"]),
+             "stance_b": dominant_stance(cb.loc[name, list(STANCE_LABELS)]) or "neutral",
              "statements_b": int(cb.loc[name, "total"])} for name in shared]
     out = pd.DataFrame(rows, columns=cols)
     return out.assign(_t=-(out["statements_a"] + out["statements_b"])).sort_values(["_t", "actor"]).drop(
         columns="_t").reset_index(drop=True)
-
-
-def summary(analysis: Analysis) -> dict[str, int | str]:
-    """The figures shown above each side of a comparison: title, outlet, date, and counts."""
-    st = analysis.statements
-    art = analysis.article
-    return {
-        "title": art.title or "Untitled article",
-        "source": art.source or "",
-        "published": art.published or "",
-        "actors": len(analysis.actors),
-        "countries": len(analysis.countries),
-        "statements": len(st),
-        "with_stance": int((st["stance"] != "neutral").sum()) if len(st) else 0,
-    }
-
-
-def country_stance(analysis: Analysis) -> pd.DataFrame:
-    """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
-    st = analysis.statements
-    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
-    if not len(st):
-        return stance_counts(st.assign(country=pd.Series(dtype=object)), "country")
-    return stance_counts(st.assign(country=st["speaker_country"].map(names)), "country")
-
 
 
 def country_name(iso3: str) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analysis.rules.lexicon import LABELS
+from analysis.labels import STANCE_LABELS, dominant_stance
 from analysis.schema import is_missing
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ STANCE_COLORS: dict[str, str] = {
     "supportive": "#009E73",
     "neutral": "#9E9E9E",
 }
-STANCE_ORDER = ("concerned", "outraged", "protesting", "threatening", "supportive", "neutral")
 #: colours of the three parts of a statement in the highlighted article text
 PART_COLORS = {"speaker": "#CFE8FF", "cue": "#FFE08A", "content": "#D9F2D0"}
 
@@ -35,25 +34,13 @@ def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
     """Statements per stance for each value of `by` (e.g. `speaker`, `speaker_country`), one column per label.
 
     Returns:
-        DataFrame indexed by `by`, columns in `STANCE_ORDER`, plus `total`; sorted by total, largest first.
+        DataFrame indexed by `by`, columns in `STANCE_LABELS`, plus `total`; sorted by total, largest first.
     """
     data = statements.dropna(subset=[by])
     table = pd.crosstab(data[by], data["stance"]) if len(data) else pd.DataFrame()
-    table = table.reindex(columns=list(STANCE_ORDER), fill_value=0).astype("int64")
+    table = table.reindex(columns=list(STANCE_LABELS), fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)
-
-
-def dominant(counts: pd.Series) -> str:
-    """The most frequent label; on a tie, the codebook's more specific label (non-neutral first)."""
-    counts = counts.reindex(list(LABELS), fill_value=0)
-    if counts.sum() == 0:
-        return "neutral"
-    non_neutral = counts.drop("neutral")
-    if non_neutral.max() > 0 and non_neutral.max() >= counts["neutral"]:
-        counts = non_neutral
-    best = counts.max()
-    return next(label for label in LABELS if counts.get(label, 0) == best)
 
 
 def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
@@ -61,7 +48,7 @@ def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
 
     Returns:
         DataFrame: who, kind (an actor's kind, or 'country (all its actors)'), dominant, statements, one column per
-        label of `STANCE_ORDER` (shares in [0, 1]), evidence (statement ids).
+        label of `STANCE_LABELS` (shares in [0, 1]), evidence (statement ids).
     """
     rows = []
     for table, kind_of in ((analysis.actors, lambda r: r["kind"]),
@@ -74,9 +61,9 @@ def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
             dist = rec["stance_distribution"] if isinstance(rec["stance_distribution"], dict) else {}
             rows.append({"who": rec["name"], "kind": kind_of(rec), "dominant": rec["dominant_stance"],
                          "statements": int(rec["statement_count"]),
-                         **{label: float(dist.get(label, 0.0)) for label in STANCE_ORDER},
+                         **{label: float(dist.get(label, 0.0)) for label in STANCE_LABELS},
                          "evidence": list(rec["stance_evidence_ids"])})
-    return pd.DataFrame(rows, columns=["who", "kind", "dominant", "statements", *STANCE_ORDER, "evidence"])
+    return pd.DataFrame(rows, columns=["who", "kind", "dominant", "statements", *STANCE_LABELS, "evidence"])
 
 
 def country_view(analysis: Analysis) -> pd.DataFrame:
@@ -86,14 +73,14 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
         DataFrame: iso3, name, dominant_stance, statements (count), actors (names joined), main_statement (speaker:
         content, shortened), sentiment (mean score toward its actors, or NaN), lat, lon.
     """
-    st = analysis.statements
+    statements = analysis.statements
     rows = []
     sentiment = _country_sentiment(analysis)
     for rec in analysis.countries.to_dict(orient="records"):
-        mine = st[st["speaker_country"] == rec["iso3"]] if len(st) else st
+        mine = statements[statements["speaker_country"] == rec["iso3"]] if len(statements) else statements
         label = rec.get("dominant_stance")
         if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
-            label = dominant(mine["stance"].value_counts() if len(mine) else pd.Series(dtype="int64"))
+            label = dominant_stance(mine["stance"].value_counts() if len(mine) else {}) or "neutral"
         evidence = rec.get("stance_evidence_ids")
         if isinstance(evidence, list) and evidence and len(mine):
             main = mine[mine["statement_id"].isin(evidence[:1])]
@@ -128,12 +115,12 @@ def arcs(analysis: Analysis) -> pd.DataFrame:
         DataFrame: from_iso3, to_iso3, stance, count, from_lat, from_lon, to_lat, to_lon, example (a statement).
     """
     cols = ["from_iso3", "to_iso3", "stance", "count", "from_lat", "from_lon", "to_lat", "to_lon", "example"]
-    st = analysis.statements
-    if not len(st) or "target_countries" not in st.columns:
+    statements = analysis.statements
+    if not len(statements) or "target_countries" not in statements.columns:
         return pd.DataFrame(columns=cols)
     where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.countries.to_dict(orient="records")}
     pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for rec in st.to_dict(orient="records"):
+    for rec in statements.to_dict(orient="records"):
         src = rec["speaker_country"]
         if is_missing(src) or not isinstance(rec["target_countries"], list):
             continue
@@ -162,12 +149,76 @@ def top_actors(analysis: Analysis, n: int = 8) -> pd.DataFrame:
 
 def top_statements(analysis: Analysis, n: int = 5) -> pd.DataFrame:
     """Statements with a speaker and a stance other than neutral first, in text order within each group."""
-    st = analysis.statements
-    if not len(st):
-        return st
-    ranked = st.assign(_neutral=st["stance"] == "neutral", _nospeaker=st["speaker"].isna())
+    statements = analysis.statements
+    if not len(statements):
+        return statements
+    ranked = statements.assign(_neutral=statements["stance"] == "neutral", _nospeaker=statements["speaker"].isna())
     ranked = ranked.sort_values(["_nospeaker", "_neutral", "statement_id"])
     return ranked.head(n)[["speaker", "kind", "stance", "cue_text", "content_text"]]
+
+
+def summary(analysis: Analysis) -> dict[str, int | str]:
+    """The figures shown above an analysis (Analyze page, each side of a comparison): title, outlet, date, counts."""
+    statements = analysis.statements
+    art = analysis.article
+    return {
+        "title": art.title or "Untitled article",
+        "source": art.source or "",
+        "published": art.published or "",
+        "actors": len(analysis.actors),
+        "countries": len(analysis.countries),
+        "statements": len(statements),
+        "with_stance": int((statements["stance"] != "neutral").sum()) if len(statements) else 0,
+    }
+
+
+def country_stance(analysis: Analysis) -> pd.DataFrame:
+    """Statements per stance for each speaker country of an analysis, indexed by country name (for stance bars)."""
+    statements = analysis.statements
+    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
+    if not len(statements):
+        return stance_counts(statements.assign(country=pd.Series(dtype=object)), "country")
+    return stance_counts(statements.assign(country=statements["speaker_country"].map(names)), "country")
+
+
+def stance_methods(statements: pd.DataFrame) -> list[str]:
+    """How the stances of these statements were decided (model, lexicon), sorted."""
+    return sorted(set(statements["stance_method"].dropna()))
+
+
+def without_speaker(statements: pd.DataFrame) -> int:
+    """How many of these statements have no known speaker (they are in no per-actor or per-country count)."""
+    return int(statements["speaker"].isna().sum())
+
+
+def actor_sentiment(analysis: Analysis) -> pd.DataFrame | None:
+    """Sentiment per actor, most negative first: name, kind, country, sentiment_mean and the mentions per polarity.
+
+    Returns:
+        The table, or None when the analysis has no sentiment (it was made before the sentiment model).
+    """
+    actors = analysis.actors
+    if "sentiment_mean" not in actors.columns or not actors["sentiment_mean"].notna().any():
+        return None
+    cols = [c for c in ("name", "kind", "country", "sentiment_mean", "sentiment_negative", "sentiment_neutral",
+                        "sentiment_positive") if c in actors.columns]
+    return actors[cols].sort_values("sentiment_mean")
+
+
+def actor_kinds(analysis: Analysis) -> list[str]:
+    """The kinds of actor in an analysis (person, country, ...), sorted: the choices of the Actors page's filter."""
+    return sorted(analysis.actors["kind"].unique())
+
+
+def actor_table(analysis: Analysis, kinds: Sequence[str] = ()) -> pd.DataFrame:
+    """The actors table as the Actors page shows it (without the article id), narrowed to some kinds if given."""
+    actors = analysis.actors.drop(columns=["article_id"])
+    return actors[actors["kind"].isin(kinds)] if kinds else actors
+
+
+def mention_table(analysis: Analysis) -> pd.DataFrame:
+    """The mentions table as the Actors page shows it (without the article id)."""
+    return analysis.mentions.drop(columns=["article_id"])
 
 
 def highlighted_html(text: str, parts: Iterable[tuple[int, int, str]]) -> str:
@@ -238,17 +289,17 @@ def _shorten(text: str, n: int) -> str:
 def filter_statements(statements: pd.DataFrame, *, actors: Sequence[str] = (), countries: Sequence[str] = (),
                       stances: Sequence[str] = (), kinds: Sequence[str] = (), search: str = "") -> pd.DataFrame:
     """Statements narrowed by speaker, speaker country, stance, kind and a case-insensitive text search."""
-    st = statements
+    shown = statements
     if actors:
-        st = st[st["speaker"].isin(actors)]
+        shown = shown[shown["speaker"].isin(actors)]
     if countries:
-        st = st[st["speaker_country"].isin(countries)]
+        shown = shown[shown["speaker_country"].isin(countries)]
     if stances:
-        st = st[st["stance"].isin(stances)]
+        shown = shown[shown["stance"].isin(stances)]
     if kinds:
-        st = st[st["kind"].isin(kinds)]
+        shown = shown[shown["kind"].isin(kinds)]
     if search:
         needle = search.lower()
-        hay = (st["content_text"].fillna("") + " " + st["speaker"].fillna("") + " " + st["cue_text"].fillna(""))
-        st = st[hay.str.lower().str.contains(needle, regex=False)]
-    return st
+        hay = shown["content_text"].fillna("") + " " + shown["speaker"].fillna("") + " " + shown["cue_text"].fillna("")
+        shown = shown[hay.str.lower().str.contains(needle, regex=False)]
+    return shown

@@ -1,0 +1,29 @@
+"""The Map page through Streamlit's AppTest: the countries coloured by stance or sentiment, the arcs, share links."""
+
+from __future__ import annotations
+
+import json
+
+
+def _figure(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
+    without_analysis("map")
+
+
+def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analysis) -> None:
+    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+    assert not at.error
+    countries = at.dataframe[0].value
+    assert set(countries["iso3"]) == set(seed_analysis.countries["iso3"]) and "lat" not in countries.columns
+    by_stance = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
+    assert {iso3 for t in by_stance for iso3 in t["locations"]} == set(countries["iso3"])
+    assert {t["name"] for t in by_stance if t["locations"]} == set(countries["dominant_stance"])
+    arcs = at.dataframe[1].value
+    assert {("USA", "RUS"), ("KOR", "RUS")} <= set(zip(arcs["from_iso3"], arcs["to_iso3"], strict=True))
+    at.button_group(key="map_mode").set_value("sentiment").run()
+    by_sentiment = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
+    assert len(by_sentiment) == 1 and by_sentiment[0]["zmin"] == -1
+    assert set(by_sentiment[0]["locations"]) == set(countries["iso3"])

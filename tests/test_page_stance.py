@@ -1,0 +1,35 @@
+"""The Stance page through Streamlit's AppTest: stance bars, the actor x stance table, profiles, sentiment."""
+
+from __future__ import annotations
+
+from analysis import analyze
+
+
+def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
+    without_analysis("stance")
+
+
+def test_the_seed_in_bars_tables_profiles_and_sentiment(app_test, seed_analysis) -> None:
+    statements = seed_analysis.statements
+    at = app_test("stance", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+    assert not at.error
+    assert len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
+    by_actor = at.dataframe[0].value
+    assert by_actor.loc["Matthew Miller", "concerned"] == 2
+    assert by_actor["total"].sum() == int(statements["speaker"].notna().sum())
+    profiles = at.dataframe[1].value
+    assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
+    assert "country (all its actors)" in set(profiles["kind"])
+    sentiment = at.dataframe[2].value
+    assert list(sentiment["sentiment_mean"]) == sorted(sentiment["sentiment_mean"])
+    unattributed = int(statements["speaker"].isna().sum())
+    assert any(c.value.startswith("Stance method: ") and f"({unattributed} of {len(statements)})" in c.value
+               for c in at.caption)
+
+
+def test_an_article_without_statements_says_there_is_nothing_to_chart(app_test) -> None:
+    quiet = analyze("Japan and France held a meeting in Paris on Monday. The weather in the city was warm.")
+    assert not len(quiet.statements)
+    at = app_test("stance", query={"a": quiet.article_id}, store=[quiet])
+    assert any("no attributed statements" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and not at.dataframe
