@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import strategies as hs
 
 from analysis.errors import ModelNotInstalledError
 from analysis.evaluate.polnear import read_polnear
@@ -162,7 +162,7 @@ def test_never_crashes(text: str) -> None:
 
 @needs_model
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+@given(hs.text(alphabet=hs.characters(codec="utf-8"), max_size=300))
 def test_property_spans_are_valid(text: str) -> None:
     _check_spans(text, attributions(text))
 

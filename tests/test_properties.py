@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import strategies as hs
 
 from analysis import analyze
 from analysis.cli import main
@@ -39,28 +39,28 @@ _CONTROL = ["\x00", "\x07", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\u2028", "\
             "\u200b", "\u200d", "\t", "\r\n", "\r"]
 _RTL = ["שלום", "אמר", "بوتين", "قال", "\u200f", "\u200e", "מ״ח", "١٢٣"]
 _EMOJI = ["😀", "🇺🇦", "👍🏽", "👨‍👩‍👧", "🔥", "️", "©", "™"]
-_LONG = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=60, max_size=3000)
+_LONG = hs.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=60, max_size=3000)
 
-_TOKEN = st.one_of(
-    st.sampled_from(_NEWS), st.sampled_from(_NEWS), st.sampled_from(_NEWS), st.sampled_from(_PUNCT),
-    st.sampled_from(_QUOTES), st.sampled_from(_HTML), st.sampled_from(_CONTROL), st.sampled_from(_RTL),
-    st.sampled_from(_EMOJI), _LONG, st.text(max_size=8),
+_TOKEN = hs.one_of(
+    hs.sampled_from(_NEWS), hs.sampled_from(_NEWS), hs.sampled_from(_NEWS), hs.sampled_from(_PUNCT),
+    hs.sampled_from(_QUOTES), hs.sampled_from(_HTML), hs.sampled_from(_CONTROL), hs.sampled_from(_RTL),
+    hs.sampled_from(_EMOJI), _LONG, hs.text(max_size=8),
 )
-_MIXED = st.lists(_TOKEN, max_size=90).flatmap(
-    lambda tokens: st.sampled_from([" ", "", " \n"]).map(lambda sep: sep.join(tokens)))
+_MIXED = hs.lists(_TOKEN, max_size=90).flatmap(
+    lambda tokens: hs.sampled_from([" ", "", " \n"]).map(lambda sep: sep.join(tokens)))
 
 
-@st.composite
-def _sentences(draw: st.DrawFn) -> str:
+@hs.composite
+def _sentences(draw: hs.DrawFn) -> str:
     """English-looking sentences, some quoted (balanced or not), so most examples get past the input checks."""
     parts = []
-    for _ in range(draw(st.integers(1, 6))):
-        words = " ".join(draw(st.lists(st.sampled_from(_NEWS), min_size=3, max_size=18)))
-        speaker = draw(st.sampled_from(["Russia", "The French foreign ministry", "President Emmanuel Macron",
+    for _ in range(draw(hs.integers(1, 6))):
+        words = " ".join(draw(hs.lists(hs.sampled_from(_NEWS), min_size=3, max_size=18)))
+        speaker = draw(hs.sampled_from(["Russia", "The French foreign ministry", "President Emmanuel Macron",
                                         "Japan’s foreign minister", "A spokesperson", "Kim", "Hamas"]))
-        opening, closing = draw(st.sampled_from([('"', '"'), ("“", "”"), ("‘", "’"), ("«", "»"), ("“", ""),
+        opening, closing = draw(hs.sampled_from([('"', '"'), ("“", "”"), ("‘", "’"), ("«", "»"), ("“", ""),
                                                  ('"', ""), ("", "”"), ("„", "“")]))
-        form = draw(st.integers(0, 3))
+        form = draw(hs.integers(0, 3))
         if form == 0:
             parts.append(f"{speaker} said {words}.")
         elif form == 1:
@@ -68,11 +68,11 @@ def _sentences(draw: st.DrawFn) -> str:
         elif form == 2:
             parts.append(f"{speaker} said: {opening}{words}.{closing}")
         else:
-            parts.append(f"{speaker} {draw(st.sampled_from(['condemned', 'warned', 'told reporters']))} {words}.")
-    return draw(st.sampled_from([" ", "\n\n", "\n"])).join(parts)
+            parts.append(f"{speaker} {draw(hs.sampled_from(['condemned', 'warned', 'told reporters']))} {words}.")
+    return draw(hs.sampled_from([" ", "\n\n", "\n"])).join(parts)
 
 
-_TEXT = st.one_of(st.text(max_size=400), _MIXED, _sentences(), _sentences(), st.tuples(_sentences(), _MIXED).map(
+_TEXT = hs.one_of(hs.text(max_size=400), _MIXED, _sentences(), _sentences(), hs.tuples(_sentences(), _MIXED).map(
     lambda pair: pair[0] + " " + pair[1]))
 _SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -170,9 +170,9 @@ _QUOTED = ["the", "talks", "sanctions", "of", "and", "in", "on", "Monday", "a", 
 
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(speaker=st.sampled_from([("Russia", "RUS"), ("France", "FRA"), ("Japan", "JPN"), ("Brazil", "BRA")]),
-       words=st.lists(st.sampled_from(_QUOTED), min_size=4, max_size=16),
-       quotes=st.sampled_from([('"', '"'), ("“", "”"), ("«", "»")]),
+@given(speaker=hs.sampled_from([("Russia", "RUS"), ("France", "FRA"), ("Japan", "JPN"), ("Brazil", "BRA")]),
+       words=hs.lists(hs.sampled_from(_QUOTED), min_size=4, max_size=16),
+       quotes=hs.sampled_from([('"', '"'), ("“", "”"), ("«", "»")]),
        before=_sentences(), after=_sentences())
 def test_a_well_formed_quote_is_found_with_its_speaker(speaker, words, quotes, before, after) -> None:
     name, iso3 = speaker
@@ -196,7 +196,7 @@ _CONTRACT_KEYS = {"kind", "speaker", "cue", "content", "speaker_actor", "stance"
 
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(_TEXT, min_size=1, max_size=3), st.booleans())
+@given(hs.lists(_TEXT, min_size=1, max_size=3), hs.booleans())
 @example(["Seoul said on Monday\u2028that Japan\u2029had agreed.\x85", ""], False)  # separators JSON allows raw
 def test_cli_quotes_jsonl_gives_one_valid_json_line_per_text(texts: list[str], ascii_only: bool) -> None:
     import tempfile
@@ -236,7 +236,7 @@ def test_cli_quotes_jsonl_gives_one_valid_json_line_per_text(texts: list[str], a
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(st.binary(max_size=300))
+@given(hs.binary(max_size=300))
 def test_cli_on_any_bytes_exits_0_or_2_with_one_line(data: bytes) -> None:
     import tempfile
 
