@@ -5,7 +5,9 @@ NewsMTSC dev sentences (rw + mt), with no filter of any kind. Train, round 1: 1,
 1,200 more that the lexicon reads as non-neutral (rare labels first), 800 NewsMTSC train sentences with a speech or
 act verb, 1,000 GoodNewsEveryone headlines. Train, round 2 (the rare labels were short): 1,471 items not drawn before
 whose words suggest protesting, threatening or concerned (the lexicon, or a word list: warn, threat, protest, sue,
-boycott, sanction, fear, ...). The labels themselves came from reading, not from these filters.
+boycott, sanction, fear, ...). Train, round 3 (threatening was still short): 400 items not drawn before whose words
+suggest a threat (threat, vow, retaliate, sanction, tariff, veto, impeach, prosecute, ...). The labels themselves came
+from reading, not from these filters.
 
 `python -m analysis.training.stance_sample --check` draws again and compares the ids with the table.
 """
@@ -38,6 +40,11 @@ _RARE = re.compile(
     r"worr\w*|fear\w*|alarm\w*|danger\w*|risk\w*|troubl\w*|urg(e|ed|es)|calm|restraint|consequence\w*|punish\w*|"
     r"prosecut\w*|charg(e|es|ed)|impeach\w*|object\w*|petition\w*|strike|picket\w*|revok\w*|withdr[ae]w\w*|"
     r"condemn\w*)\b", re.I)
+_THREAT = re.compile(
+    r"\b(threat\w*|vow\w*|retaliat\w*|sanction\w*|consequence\w*|punish\w*|tariff\w*|veto\w*|"
+    r"will (respond|block|fight|sue|stop|act|repeal|defund|cut|ban)|ultimatum|troops|military action|"
+    r"strike back|crack ?down|deport\w*|impeach\w*|prosecut\w*|indict\w*|arrest\w*|lock (her|him) up|"
+    r"warn\w* (that )?(he|she|they|we|it) would|response|revenge|war)\b", re.I)
 
 
 def _polnear(split: str) -> list[dict]:
@@ -79,7 +86,7 @@ def _lex(item: dict) -> str:
 
 
 def draw() -> dict[str, list[str]]:
-    """The ids of each part, in drawing order: dev, train (round 1), train2 (round 2)."""
+    """The ids of each part, in drawing order: dev, train (round 1), train2 and train3 (rounds 2 and 3)."""
     rng = random.Random(SEED)
     dev_pool = _newsmtsc("rw/dev.jsonl", "dev-rw", cue_only=False) + _newsmtsc("mt/dev.jsonl", "dev-mt", cue_only=False)
     dev = rng.sample(_polnear("dev"), 300) + rng.sample(dev_pool, 100)
@@ -107,8 +114,19 @@ def draw() -> dict[str, list[str]]:
         rng2.shuffle(part)
     train2 = p_rare[:800] + n_rare[:350] + g_rare[:350]
     rng2.shuffle(train2)
+    seen |= {it["id"] for it in train2}
+    rng3 = random.Random(SEED + 3)
+    p_thr = [it for it in _polnear("train") if it["id"] not in seen
+             and (_lex(it) == "threatening" or _THREAT.search(f"{it['content']} {it['cue']}"))]
+    n_thr = [it for it in _newsmtsc("train.jsonl", "train", cue_only=True)
+             if it["id"] not in seen and _THREAT.search(it["passage"])]
+    g_thr = [it for it in _gne() if it["id"] not in seen and _THREAT.search(it["passage"])]
+    for part in (p_thr, n_thr, g_thr):
+        rng3.shuffle(part)
+    train3 = p_thr[:200] + n_thr[:50] + g_thr[:150]
+    rng3.shuffle(train3)
     return {"dev": [it["id"] for it in dev], "train": [it["id"] for it in train],
-            "train2": [it["id"] for it in train2]}
+            "train2": [it["id"] for it in train2], "train3": [it["id"] for it in train3]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{part}: {len(ids)} drawn, {len(set(ids))} distinct")
     if args.check:
         table = read_label_table(DEFAULT_LABELS_PATH)
-        want = {"dev": set(drawn["dev"]), "train": set(drawn["train"]) | set(drawn["train2"])}
+        want = {"dev": set(drawn["dev"]), "train": set(drawn["train"]) | set(drawn["train2"]) | set(drawn["train3"])}
         for split, ids in want.items():
             have = set(table.loc[table["split"] == split, "id"])
             print(f"{split}: table {len(have)}, drawn {len(ids)}, same ids: {have == ids}")
