@@ -151,7 +151,7 @@ def settings_fingerprint(models: dict[str, str]) -> str:
     return json.dumps({"pipeline": PIPELINE_VERSION, "models": models}, sort_keys=True)
 
 
-_PROFILE = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids")
+_PROFILE = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids", "stance_toward")
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,8 @@ STAGES: tuple[Stage, ...] = (
           progress="scoring sentiment"),
     Stage("profiles", stance_profiles,
           needs={"actors": ("actor_id",), "countries": ("iso3",),
-                 "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores")},
+                 "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores",
+                                "targets", "target_countries")},
           adds={"actors": _PROFILE, "countries": _PROFILE}),
 )
 
