@@ -182,7 +182,7 @@ def _all_but(table: str, *left: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _ACTOR_SENTIMENT = ("sentiment_mean", "sentiment_negative", "sentiment_neutral", "sentiment_positive")
-_STANCE = ("stance", "stance_method", "stance_evidence", "stance_scores")
+_STANCE = ("stance", "stance_method", "stance_evidence", "stance_scores", "stance_uncertain")
 _TONE = ("sentiment", "sentiment_score")
 
 #: the stages in the order they run

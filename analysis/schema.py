@@ -128,6 +128,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                             "else null."),
         Column("stance_scores", "object", "The stance model's probability for each of the six labels (a dict); "
                                           "null only in analyses made before the model."),
+        Column("stance_uncertain", "boolean", "True where the model's top probability is under 0.5: the stance "
+                                              "is a guess, shown as uncertain on every page."),
         Column("targets", "object", "List of the actors the statement names in its content (not its speaker, not "
                                     "media): whom or what it reacts to."),
         Column("target_countries", "object", "List of those targets' countries other than the speaker's own "
