@@ -212,7 +212,7 @@ STAGES: tuple[Stage, ...] = (
           adds={"mentions": _TONE, "actors": _ACTOR_SENTIMENT, "countries": ("sentiment",), "statements": _TONE},
           progress="scoring sentiment"),
     Stage("profiles", stance_profiles,
-          needs={"actors": ("actor_id",), "countries": ("iso3",),
+          needs={"actors": ("actor_id", "name", "country"), "countries": ("iso3",),
                  "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores",
                                 "targets", "target_countries")},
           adds={"actors": _PROFILE, "countries": _PROFILE}),

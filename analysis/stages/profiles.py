@@ -15,7 +15,7 @@ and threatening toward the United States.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analysis.labels import STANCE_PRECEDENCE, dominant_stance
@@ -47,22 +47,38 @@ def profile(statements: Sequence[Row]) -> tuple[int, dict[str, float] | None, st
     return len(statements), distribution, label, [int(r["statement_id"]) for r in chosen]
 
 
-def stance_toward(statements: Sequence[Row]) -> dict[str, str]:
-    """Target -> the dominant stance of the statements that name it (targets: actor names and ISO3 codes)."""
-    by_target: dict[str, Counter[str]] = {}
+def stance_toward(statements: Sequence[Row], *, home: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Target -> the dominant stance of the statements that name it.
+
+    Args:
+        statements: one actor's or country's statements.
+        home: actor name -> its country (ISO3): a target of the speaker's own country is not a target.
+
+    Returns:
+        Keys are the target actors' names and the targets' countries (ISO3); ties between labels go to the one with
+        more model probability.
+    """
+    votes: dict[str, Counter[str]] = {}
+    mass: dict[str, dict[str, float]] = {}
     for rec in statements:
+        own = rec.get("speaker_country") if isinstance(rec.get("speaker_country"), str) else None
         names = rec.get("targets") if isinstance(rec.get("targets"), list) else []
         codes = rec.get("target_countries") if isinstance(rec.get("target_countries"), list) else []
+        names = [n for n in names if own is None or (home or {}).get(n) != own]
         for target in dict.fromkeys([*names, *codes]):
-            by_target.setdefault(str(target), Counter())[str(rec.get("stance"))] += 1
-    return {target: label for target, votes in by_target.items() if (label := dominant_stance(votes))}
+            votes.setdefault(str(target), Counter())[str(rec.get("stance"))] += 1
+            for label, weight in _weights(rec).items():
+                mass.setdefault(str(target), Counter())[label] += weight
+    return {target: label for target, counted in votes.items()
+            if (label := dominant_stance(counted, tiebreak=mass[target]))}
 
 
-def profile_columns(group: Sequence[Row]) -> dict[str, Any]:
-    """The profile columns (`schema`: statement_count ... stance_toward) of one actor's or country's statements."""
+def profile_columns(group: Sequence[Row], *, home: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The profile columns (`schema`: statement_count ... stance_toward) of one actor's or country's statements;
+    `home` as in `stance_toward`."""
     count, distribution, label, evidence = profile(group)
     return {"statement_count": count, "stance_distribution": distribution, "dominant_stance": label,
-            "stance_evidence_ids": evidence, "stance_toward": stance_toward(group)}
+            "stance_evidence_ids": evidence, "stance_toward": stance_toward(group, home=home)}
 
 
 def stance_profiles(actors: list[Row], countries: list[Row], statements: list[Row]) -> dict[str, list[Row]]:
@@ -80,5 +96,6 @@ def stance_profiles(actors: list[Row], countries: list[Row], statements: list[Ro
             by_actor.setdefault(str(rec["speaker_actor_id"]), []).append(rec)
         if not is_missing(rec.get("speaker_country")):
             by_country.setdefault(str(rec["speaker_country"]), []).append(rec)
-    return {"actors": [profile_columns(by_actor.get(str(a["actor_id"]), [])) for a in actors],
-            "countries": [profile_columns(by_country.get(str(c["iso3"]), [])) for c in countries]}
+    home = {str(a["name"]): a["country"] for a in actors if isinstance(a.get("country"), str)}
+    return {"actors": [profile_columns(by_actor.get(str(a["actor_id"]), []), home=home) for a in actors],
+            "countries": [profile_columns(by_country.get(str(c["iso3"]), []), home=home) for c in countries]}
