@@ -9,6 +9,7 @@ from analysis.dashboard.views import (
     stance_counts,
     stance_methods,
     stance_profile_table,
+    uncertain_counts,
     without_speaker,
 )
 from analysis.labels import STANCE_LABELS
@@ -32,8 +33,11 @@ st.caption(f"Stance method: {', '.join(stance_methods(statements))}. Statements 
            f"the bars ({without_speaker(statements)} of {len(statements)}).")
 
 st.subheader("Actor × stance")
-st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
-ui.downloads(by_actor.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
+by_actor_shown = by_actor.assign(uncertain=uncertain_counts(statements, "speaker", by_actor.index))
+st.dataframe(by_actor_shown, width="stretch",
+             column_config={"speaker": "actor", "uncertain": st.column_config.NumberColumn("of which uncertain")})
+st.caption("\"of which uncertain\": statements whose stance the model gave under 0.5 (counted in their stance too).")
+ui.downloads(by_actor_shown.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
 
 st.subheader("Stance profiles")
 profiles = stance_profile_table(result)

@@ -17,6 +17,9 @@ def test_the_seed_in_bars_tables_profiles_and_sentiment(app_test, seed_analysis)
     by_actor = at.dataframe[0].value
     assert by_actor.loc["Matthew Miller", "concerned"] == 2
     assert by_actor["total"].sum() == int(statements["speaker"].notna().sum())
+    unsure = statements[statements["stance_uncertain"].astype(bool)]
+    assert by_actor["uncertain"].sum() == int(unsure["speaker"].notna().sum()) > 0
+    assert by_actor.loc[unsure["speaker"].dropna().iloc[0], "uncertain"] >= 1
     profiles = at.dataframe[1].value
     assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
     assert "country (all its actors)" in set(profiles["kind"])

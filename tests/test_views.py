@@ -25,6 +25,8 @@ from analysis.dashboard.views import (
     statement_parts,
     summary,
     top_statements,
+    uncertain_counts,
+    with_uncertain,
     without_speaker,
 )
 from analysis.labels import dominant_stance
@@ -37,7 +39,8 @@ def test_every_stance_has_one_fixed_colour() -> None:
 
 @pytest.mark.parametrize(
     ("counts", "label"),
-    [({"neutral": 3, "outraged": 1}, "neutral"), ({"neutral": 1, "outraged": 1}, "outraged"),
+    [({"neutral": 3, "outraged": 1}, "outraged"), ({"neutral": 2}, "neutral"),
+     ({"neutral": 1, "outraged": 1}, "outraged"),
      ({"concerned": 2, "protesting": 2}, "protesting"), ({}, "neutral")],
 )
 def test_dominant_stance_of_counted_statements(counts, label) -> None:
@@ -160,3 +163,23 @@ def test_actor_and_mention_tables_of_the_actors_page(seed_analysis) -> None:
     assert len(people) == int(seed_analysis.actors["kind"].isin(["person", "country"]).sum())
     mentions = mention_table(seed_analysis)
     assert len(mentions) == len(seed_analysis.mentions) and "article_id" not in mentions.columns
+
+
+def test_uncertain_stances_are_marked_in_the_statements_the_counts_and_the_map(seed_analysis) -> None:
+    statements = seed_analysis.statements
+    marked = with_uncertain(statements)
+    columns = list(marked.columns)
+    assert columns.index("uncertain") == columns.index("stance") + 1
+    assert list(marked["uncertain"] == "uncertain") == [bool(v) for v in statements["stance_uncertain"]]
+    assert set(with_uncertain(statements.drop(columns=["stance_uncertain"]))["uncertain"]) == {""}
+    every = statements.assign(stance_uncertain=True)
+    counts = stance_counts(every, "speaker")
+    assert list(uncertain_counts(every, "speaker", counts.index)) == list(counts["total"])
+    none = statements.assign(stance_uncertain=False)
+    assert set(uncertain_counts(none, "speaker", counts.index)) == {0}
+    sure = country_view(dataclasses.replace(seed_analysis, statements=none)).set_index("iso3")
+    unsure = country_view(dataclasses.replace(seed_analysis, statements=every)).set_index("iso3")
+    assert "uncertain" not in sure.loc["USA", "main_statement"]
+    assert unsure.loc["USA", "main_statement"].startswith(sure.loc["USA", "main_statement"])
+    assert unsure.loc["USA", "main_statement"].endswith("(concerned, uncertain: the model under 0.5)")
+    assert sure.loc["PRK", "main_statement"] == unsure.loc["PRK", "main_statement"] == ""

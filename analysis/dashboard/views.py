@@ -28,6 +28,24 @@ STANCE_COLORS: dict[str, str] = {
 }
 #: colours of the three parts of a statement in the highlighted article text
 PART_COLORS = {"speaker": "#CFE8FF", "cue": "#FFE08A", "content": "#D9F2D0"}
+#: the readable mark of a statement whose stance the model gave under 0.5 (`stance_uncertain`)
+UNCERTAIN = "uncertain"
+
+
+def is_uncertain(statement: dict[str, Any]) -> bool:
+    """Whether one statement row's stance is marked uncertain (missing or absent column: not uncertain)."""
+    value = statement.get("stance_uncertain")
+    return not is_missing(value) and bool(value)
+
+
+def with_uncertain(statements: pd.DataFrame) -> pd.DataFrame:
+    """The statements with a column `uncertain` right after `stance`: "uncertain" where the model's top probability
+    is under 0.5, "" elsewhere (and everywhere in analyses made before the flag)."""
+    out = statements.copy()
+    marks = [UNCERTAIN if is_uncertain(r) else "" for r in statements.to_dict(orient="records")]
+    at = list(out.columns).index("stance") + 1 if "stance" in out.columns else len(out.columns)
+    out.insert(at, "uncertain", pd.Series(marks, index=out.index, dtype=object))
+    return out
 
 
 def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -41,6 +59,14 @@ def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
     table = table.reindex(columns=list(STANCE_LABELS), fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)
+
+
+def uncertain_counts(statements: pd.DataFrame, by: str, index: pd.Index) -> pd.Series:
+    """How many statements of each value of `by` have an uncertain stance, in the order of `index` (0 where none)."""
+    data = statements.dropna(subset=[by])
+    flags = pd.Series([is_uncertain(r) for r in data.to_dict(orient="records")], index=data.index, dtype=bool)
+    counted = data.loc[flags, by].value_counts() if len(data) else pd.Series(dtype="int64")
+    return pd.Series([int(counted.get(k, 0)) for k in index], index=index, name=UNCERTAIN, dtype="int64")
 
 
 def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
@@ -71,7 +97,8 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
 
     Returns:
         DataFrame: iso3, name, dominant_stance, statements (count), actors (names joined), main_statement (speaker:
-        content, shortened), sentiment (mean score toward its actors, or NaN), lat, lon.
+        content, shortened; its stance marked uncertain where the model gave it under 0.5), sentiment (mean score
+        toward its actors, or NaN), lat, lon.
     """
     statements = analysis.statements
     rows = []
@@ -90,6 +117,8 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
         if len(main):
             first = main.iloc[0]
             main_text = f"{first['speaker']}: {_shorten(str(first['content_text']), 140)}"
+            if is_uncertain(first.to_dict()):
+                main_text += f" ({first['stance']}, {UNCERTAIN}: the model under 0.5)"
         rows.append({
             "iso3": rec["iso3"], "name": rec["name"],
             "dominant_stance": label if len(mine) else "no statement",
