@@ -25,6 +25,7 @@ from analysis.dashboard.views import (
     statement_parts,
     summary,
     top_statements,
+    toward_targets,
     uncertain_counts,
     with_uncertain,
     without_speaker,
@@ -183,3 +184,20 @@ def test_uncertain_stances_are_marked_in_the_statements_the_counts_and_the_map(s
     assert unsure.loc["USA", "main_statement"].startswith(sure.loc["USA", "main_statement"])
     assert unsure.loc["USA", "main_statement"].endswith("(concerned, uncertain: the model under 0.5)")
     assert sure.loc["PRK", "main_statement"] == unsure.loc["PRK", "main_statement"] == ""
+
+
+def test_map_stance_toward_one_target(seed_analysis) -> None:
+    targets = toward_targets(seed_analysis)
+    assert {"RUS": "Russia", "PRK": "North Korea", "UKR": "Ukraine"}.items() <= targets.items()
+    assert "Vladimir Putin" in targets and "Russia" not in targets  # the country-actor: the country stands for it
+    toward = seed_analysis.countries.set_index("iso3")["stance_toward"]
+    for target in targets:
+        view = country_view(seed_analysis, toward=target).set_index("iso3")
+        expected = {iso3: (t or {}).get(target, "no statement") for iso3, t in toward.items()}
+        assert view["dominant_stance"].to_dict() == expected, target
+        assert ((view["dominant_stance"] == "no statement") == (view["statements"] == 0)).all()
+    ukraine = country_view(seed_analysis, toward="UKR").set_index("iso3")["dominant_stance"]
+    assert (ukraine["RUS"], ukraine["KOR"], ukraine["USA"]) == ("threatening", "outraged", "no statement")
+    assert set(arcs(seed_analysis, toward="UKR")["to_iso3"]) == {"UKR"}
+    assert set(arcs(seed_analysis, toward="Vladimir Putin")["to_iso3"]) == {"RUS"}
+    assert country_view(seed_analysis, toward=None).equals(country_view(seed_analysis))

@@ -92,8 +92,40 @@ def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["who", "kind", "dominant", "statements", *STANCE_LABELS, "evidence"])
 
 
-def country_view(analysis: Analysis) -> pd.DataFrame:
+def toward_targets(analysis: Analysis) -> dict[str, str]:
+    """The targets the countries' statements name (the keys of `countries.stance_toward`), for the map's "stance
+    toward" choice: key -> label, countries (ISO3 keys) by name, then actors by name, each sorted by label.
+
+    An actor named like a country of the list (the country-actor "Russia" beside RUS) is left out: the country stands
+    for it.
+    """
+    keys: set[str] = set()
+    if "stance_toward" in analysis.countries.columns:
+        for toward in analysis.countries["stance_toward"]:
+            if isinstance(toward, dict):
+                keys |= {str(k) for k in toward}
+    statements = analysis.statements
+    codes = set(analysis.countries["iso3"])
+    if len(statements) and "target_countries" in statements.columns:
+        codes |= {c for cs in statements["target_countries"] if isinstance(cs, list) for c in cs}
+    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
+    countries = {k: str(names.get(k, k)) for k in keys if k in codes}
+    actors = {k: k for k in keys if k not in codes and k not in set(countries.values())}
+    return {k: v for part in (countries, actors) for k, v in sorted(part.items(), key=lambda kv: kv[1].lower())}
+
+
+def _names(statement: dict[str, Any], target: str) -> bool:
+    return any(isinstance(statement.get(col), list) and target in statement[col]
+               for col in ("targets", "target_countries"))
+
+
+def country_view(analysis: Analysis, toward: str | None = None) -> pd.DataFrame:
     """One row per country involved, for the map.
+
+    Args:
+        analysis: the analysis.
+        toward: a target (a key of `toward_targets`): each country's stance toward it (`countries.stance_toward`),
+            its statements those naming it, "no statement" where it has none; None: each country's dominant stance.
 
     Returns:
         DataFrame: iso3, name, dominant_stance, statements (count), actors (names joined), main_statement (speaker:
@@ -106,9 +138,17 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
     for rec in analysis.countries.to_dict(orient="records"):
         mine = statements[statements["speaker_country"] == rec["iso3"]] if len(statements) else statements
         label = rec.get("dominant_stance")
+        evidence = rec.get("stance_evidence_ids")
+        if toward is not None:
+            naming = [_names(r, toward) for r in mine.to_dict(orient="records")]
+            mine = mine[pd.Series(naming, index=mine.index, dtype=bool)] if len(mine) else mine
+            stances = rec.get("stance_toward")
+            label = stances.get(toward) if isinstance(stances, dict) else None
+            evidence = None
+            if label is None:
+                mine = mine.iloc[0:0]
         if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
             label = dominant_stance(mine["stance"].value_counts() if len(mine) else {}) or "neutral"
-        evidence = rec.get("stance_evidence_ids")
         if isinstance(evidence, list) and evidence and len(mine):
             main = mine[mine["statement_id"].isin(evidence[:1])]
         else:
@@ -137,8 +177,10 @@ def _country_sentiment(analysis: Analysis) -> dict[str, float]:
             if not is_missing(r["sentiment"])}
 
 
-def arcs(analysis: Analysis) -> pd.DataFrame:
+def arcs(analysis: Analysis, toward: str | None = None) -> pd.DataFrame:
     """Speaker country -> target country, per statement with a known target in another country.
+
+    With `toward` (a key of `toward_targets`), only the statements naming it, and only the arcs to its country.
 
     Returns:
         DataFrame: from_iso3, to_iso3, stance, count, from_lat, from_lon, to_lat, to_lon, example (a statement).
@@ -149,12 +191,16 @@ def arcs(analysis: Analysis) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.countries.to_dict(orient="records")}
     pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    home = {r["name"]: r["country"] for r in analysis.actors.to_dict(orient="records") if isinstance(r["country"], str)}
+    only = None if toward is None else toward if toward in where else home.get(toward, "")
     for rec in statements.to_dict(orient="records"):
         src = rec["speaker_country"]
         if is_missing(src) or not isinstance(rec["target_countries"], list):
             continue
+        if toward is not None and not _names(rec, toward):
+            continue
         for dst in rec["target_countries"]:
-            if dst == src or src not in where or dst not in where:
+            if dst == src or src not in where or dst not in where or (only is not None and dst != only):
                 continue
             key = (src, dst, rec["stance"])
             if key not in pairs:
