@@ -20,6 +20,7 @@ from analysis.dashboard.views import (
     for_download,
     highlighted_html,
     mention_table,
+    speaker_target_matrix,
     stance_counts,
     stance_methods,
     statement_parts,
@@ -201,3 +202,18 @@ def test_map_stance_toward_one_target(seed_analysis) -> None:
     assert set(arcs(seed_analysis, toward="UKR")["to_iso3"]) == {"UKR"}
     assert set(arcs(seed_analysis, toward="Vladimir Putin")["to_iso3"]) == {"RUS"}
     assert country_view(seed_analysis, toward=None).equals(country_view(seed_analysis))
+
+
+def test_speaker_by_target_matrix(seed_analysis) -> None:
+    matrix = speaker_target_matrix(seed_analysis)
+    toward = seed_analysis.actors.set_index("name")["stance_toward"]
+    assert {"Matthew Miller", "Vladimir Putin", "South Korea"} <= set(matrix.index)
+    assert not set(matrix.columns) & set(seed_analysis.countries["iso3"])  # actors, not country codes
+    for who, row in matrix.iterrows():
+        assert {t: v for t, v in row.items() if v} == {t: v for t, v in toward[who].items() if t in matrix.columns}
+    assert matrix.loc["Matthew Miller", "Russia"] == "concerned"
+    assert matrix.loc["Vladimir Putin", "Ukraine"] == "threatening"
+    assert matrix.loc["Vladimir Putin", "Russia"] == ""  # his own country is no target
+    assert set(matrix.to_numpy().ravel()) <= {"", *STANCE_COLORS}
+    assert speaker_target_matrix(dataclasses.replace(
+        seed_analysis, actors=seed_analysis.actors.drop(columns=["stance_toward"]))).empty

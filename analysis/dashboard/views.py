@@ -69,6 +69,38 @@ def uncertain_counts(statements: pd.DataFrame, by: str, index: pd.Index) -> pd.S
     return pd.Series([int(counted.get(k, 0)) for k in index], index=index, name=UNCERTAIN, dtype="int64")
 
 
+def speaker_target_matrix(analysis: Analysis) -> pd.DataFrame:
+    """Speaker x target: each speaker's dominant stance toward each actor its statements name (`actors.stance_toward`,
+    whose rule leaves out targets of the speaker's own country and breaks ties by model probability).
+
+    Returns:
+        DataFrame indexed by speaker (actors with a target, most targets first), one column per target actor (named
+        by most speakers first); cells a label of `STANCE_LABELS`, or "" where the speaker does not name it. Empty
+        when the analysis has no `stance_toward` (made before it) or no statement names a target.
+    """
+    actors = analysis.actors
+    if "stance_toward" not in actors.columns:
+        return pd.DataFrame()
+    codes = set(analysis.countries["iso3"])
+    statements = analysis.statements
+    if len(statements) and "target_countries" in statements.columns:
+        codes |= {c for cs in statements["target_countries"] if isinstance(cs, list) for c in cs}
+    rows: dict[str, dict[str, str]] = {}
+    for rec in actors.to_dict(orient="records"):
+        toward = rec["stance_toward"] if isinstance(rec["stance_toward"], dict) else {}
+        named = {str(k): str(v) for k, v in toward.items() if k not in codes}
+        if named:
+            rows[str(rec["name"])] = named
+    if not rows:
+        return pd.DataFrame()
+    named_by = pd.Series([t for named in rows.values() for t in named]).value_counts()
+    columns = sorted(named_by.index, key=lambda t: (-int(named_by[t]), t.lower()))
+    order = sorted(rows, key=lambda who: (-len(rows[who]), who.lower()))
+    matrix = pd.DataFrame([[rows[who].get(t, "") for t in columns] for who in order], index=order, columns=columns)
+    matrix.index.name = "speaker"
+    return matrix
+
+
 def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
     """Actors, then countries, that have statements: dominant stance, count, one column per stance share, evidence.
 
