@@ -16,18 +16,22 @@ STANCE_PRECEDENCE: tuple[str, ...] = ("protesting", "threatening", "outraged", "
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 
 
-def dominant_stance(weights: Mapping[str, float]) -> str | None:
-    """The stance with the largest weight (a count of statements or a sum of probabilities).
-
-    Ties go to the label earlier in `STANCE_PRECEDENCE` (so a non-neutral label level with neutral wins).
+def dominant_stance(votes: Mapping[str, float], *, tiebreak: Mapping[str, float] | None = None) -> str | None:
+    """An actor's or a country's stance: its most frequent non-neutral stance; neutral only when it has nothing else.
 
     Args:
-        weights: label -> weight; missing labels weigh 0.
+        votes: label -> number of statements (or any weight); missing labels count 0.
+        tiebreak: label -> weight that decides between non-neutral labels with as many votes (e.g. the summed model
+            probabilities); remaining ties go to the label earlier in `STANCE_PRECEDENCE` (the more specific one).
 
     Returns:
-        The label, or None when every weight is 0.
+        The label; "neutral" when only neutral has votes; None when nothing has.
     """
-    best = max((float(weights.get(label, 0.0)) for label in STANCE_PRECEDENCE), default=0.0)
+    counted = {label: float(votes.get(label, 0.0)) for label in STANCE_PRECEDENCE}
+    best = max(v for label, v in counted.items() if label != "neutral")
     if best <= 0:
-        return None
-    return next(label for label in STANCE_PRECEDENCE if float(weights.get(label, 0.0)) >= best - 1e-9)
+        return "neutral" if counted["neutral"] > 0 else None
+    tied = [label for label in STANCE_PRECEDENCE if label != "neutral" and counted[label] >= best - 1e-9]
+    if tiebreak:
+        tied.sort(key=lambda label: -float(tiebreak.get(label, 0.0)))  # stable: precedence among equals
+    return tied[0]

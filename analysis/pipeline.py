@@ -151,7 +151,7 @@ def settings_fingerprint(models: dict[str, str]) -> str:
     return json.dumps({"pipeline": PIPELINE_VERSION, "models": models}, sort_keys=True)
 
 
-_PROFILE = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids")
+_PROFILE = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids", "stance_toward")
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _all_but(table: str, *left: tuple[str, ...]) -> tuple[str, ...]:
 
 
 _ACTOR_SENTIMENT = ("sentiment_mean", "sentiment_negative", "sentiment_neutral", "sentiment_positive")
-_STANCE = ("stance", "stance_method", "stance_evidence", "stance_scores")
+_STANCE = ("stance", "stance_method", "stance_evidence", "stance_scores", "stance_uncertain")
 _TONE = ("sentiment", "sentiment_score")
 
 #: the stages in the order they run
@@ -212,8 +212,9 @@ STAGES: tuple[Stage, ...] = (
           adds={"mentions": _TONE, "actors": _ACTOR_SENTIMENT, "countries": ("sentiment",), "statements": _TONE},
           progress="scoring sentiment"),
     Stage("profiles", stance_profiles,
-          needs={"actors": ("actor_id",), "countries": ("iso3",),
-                 "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores")},
+          needs={"actors": ("actor_id", "name", "country"), "countries": ("iso3",),
+                 "statements": ("statement_id", "speaker_actor_id", "speaker_country", "stance", "stance_scores",
+                                "targets", "target_countries")},
           adds={"actors": _PROFILE, "countries": _PROFILE}),
 )
 

@@ -31,10 +31,13 @@ def _stance_profile(counted: str) -> tuple[Column, ...]:
         Column("statement_count", "Int64", counted),
         Column("stance_distribution", "object", "Share of each of the six stances over those statements (a dict; "
                                                 "model probabilities where the model ran); null without statements."),
-        Column("dominant_stance", "string", "The stance with the largest share (ties: the more specific label); "
-                                            "null without statements."),
+        Column("dominant_stance", "string", "The most frequent non-neutral stance of those statements (neutral only "
+                                            "when they have nothing else; ties: more probability, then the more "
+                                            "specific label); null without statements."),
         Column("stance_evidence_ids", "object", "List of the `statement_id`s with the dominant stance, the most "
                                                 "confident first: the evidence for it."),
+        Column("stance_toward", "object", "The dominant stance toward each target its statements name (a dict: "
+                                          "actor name or ISO alpha-3 code -> stance), kept apart per target."),
     )
 
 
@@ -125,6 +128,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                             "else null."),
         Column("stance_scores", "object", "The stance model's probability for each of the six labels (a dict); "
                                           "null only in analyses made before the model."),
+        Column("stance_uncertain", "boolean", "True where the model's top probability is under 0.5: the stance "
+                                              "is a guess, shown as uncertain on every page."),
         Column("targets", "object", "List of the actors the statement names in its content (not its speaker, not "
                                     "media): whom or what it reacts to."),
         Column("target_countries", "object", "List of those targets' countries other than the speaker's own "

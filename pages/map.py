@@ -3,23 +3,32 @@
 import streamlit as st
 
 from analysis.dashboard.charts import TOPOJSON_URL, stance_map
-from analysis.dashboard.views import arcs, country_view
+from analysis.dashboard.views import arcs, country_view, toward_targets
 from pages import ui
 
 result = ui.page_with_analysis("Map")
 
-c1, c2 = st.columns([1, 1])
+c1, c2, c3 = st.columns([1, 1, 1])
 mode = c1.segmented_control("Colour by", ["stance", "sentiment"], default="stance", key="map_mode") or "stance"
 view = c2.segmented_control("View", ["world", "countries involved"], default="world", key="map_view") or "world"
-countries = country_view(result)
+targets = toward_targets(result)
+chosen = c3.selectbox("Stance toward", ["all", *targets], key="map_toward",
+                      format_func=lambda k: k if k == "all" else targets[k],
+                      help="Colour each speaker country by its stance toward one target its statements name.")
+toward = None if chosen == "all" else chosen
+countries = country_view(result, toward=toward)
 if mode == "sentiment" and countries["sentiment"].isna().all():
     st.info("No sentiment scores in this analysis: the sentiment model had not run when it was made.")
-arc_rows = arcs(result)
+arc_rows = arcs(result, toward=toward)
 fig = stance_map(countries, arc_rows, color_by=mode, fit=view != "world")
 st.plotly_chart(fig, width="stretch", config={"topojsonURL": TOPOJSON_URL, "displaylogo": False},
                 key="stance_map")
-st.caption("Country colour: the dominant stance of that country's actors' statements (grey-blue: involved, no "
-           "statement). Arcs run from a speaker's country to the country its statement reacts to.")
+if toward is None:
+    st.caption("Country colour: the dominant stance of that country's actors' statements (grey-blue: involved, no "
+               "statement). Arcs run from a speaker's country to the country its statement reacts to.")
+else:
+    st.caption(f"Country colour: that country's stance toward {targets[toward]}, from its actors' statements naming "
+               "it (grey-blue: no statement toward it). Arcs: those statements, to its country.")
 
 st.subheader("Countries")
 st.dataframe(countries.drop(columns=["lat", "lon"]), hide_index=True, width="stretch")

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from analysis.dashboard.views import PART_COLORS, filter_statements, highlighted_html, statement_parts
+from analysis.dashboard.views import (
+    PART_COLORS,
+    filter_statements,
+    highlighted_html,
+    statement_parts,
+    with_uncertain,
+)
 from pages import ui
 
 result = ui.page_with_analysis("Quotes")
@@ -16,14 +22,16 @@ kinds = f4.multiselect("Kind", sorted(statements["kind"].dropna().unique()), key
 search = st.text_input("Search the statements", key="q_search")
 shown = filter_statements(statements, actors=actors, countries=countries, stances=stances, kinds=kinds,
                           search=search)
+table = with_uncertain(shown)
 
 columns = [c for c in ("statement_id", "speaker", "speaker_country", "kind", "cue_text", "content_text", "stance",
-                       "sentiment", "outlet") if c in shown.columns]
-st.dataframe(ui.styled(shown[columns]), hide_index=True, width="stretch", key="q_table",
+                       "uncertain", "sentiment", "outlet") if c in table.columns]
+st.dataframe(ui.styled(table[columns]), hide_index=True, width="stretch", key="q_table",
              column_config={"content_text": st.column_config.TextColumn("content", width="large"),
                             "cue_text": "cue", "speaker_country": "country",
                             "statement_id": st.column_config.NumberColumn("id", width="small")})
-st.caption(f"{len(shown)} of {len(statements)} statements.")
+st.caption(f"{len(shown)} of {len(statements)} statements. \"uncertain\": the stance model's top probability is "
+           "under 0.5.")
 ui.downloads(shown, f"statements-{result.article_id}", key="statements")
 
 st.subheader("Article")

@@ -6,9 +6,11 @@ from analysis.dashboard.charts import sentiment_bars, stance_bars
 from analysis.dashboard.views import (
     actor_sentiment,
     country_stance,
+    speaker_target_matrix,
     stance_counts,
     stance_methods,
     stance_profile_table,
+    uncertain_counts,
     without_speaker,
 )
 from analysis.labels import STANCE_LABELS
@@ -32,8 +34,22 @@ st.caption(f"Stance method: {', '.join(stance_methods(statements))}. Statements 
            f"the bars ({without_speaker(statements)} of {len(statements)}).")
 
 st.subheader("Actor × stance")
-st.dataframe(by_actor, width="stretch", column_config={"speaker": "actor"})
-ui.downloads(by_actor.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
+by_actor_shown = by_actor.assign(uncertain=uncertain_counts(statements, "speaker", by_actor.index))
+st.dataframe(by_actor_shown, width="stretch",
+             column_config={"speaker": "actor", "uncertain": st.column_config.NumberColumn("of which uncertain")})
+st.caption("\"of which uncertain\": statements whose stance the model gave under 0.5 (counted in their stance too).")
+ui.downloads(by_actor_shown.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
+
+st.subheader("Speaker × target")
+matrix = speaker_target_matrix(result)
+if len(matrix):
+    st.dataframe(ui.styled(matrix, tuple(matrix.columns)), width="stretch", key="speaker_target")
+    st.caption("Rows: the speakers; columns: the actors their statements name; a cell: the dominant stance of that "
+               "speaker's statements naming that target (blank: it does not name it; targets of the speaker's own "
+               "country are left out).")
+    ui.downloads(matrix.reset_index(), f"speaker-target-{result.article_id}", key="speaker_target_dl")
+else:
+    st.info("No speaker names a target actor in its statements here, so there is no speaker × target table.")
 
 st.subheader("Stance profiles")
 profiles = stance_profile_table(result)

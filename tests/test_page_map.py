@@ -27,3 +27,18 @@ def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analys
     by_sentiment = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
     assert len(by_sentiment) == 1 and by_sentiment[0]["zmin"] == -1
     assert set(by_sentiment[0]["locations"]) == set(countries["iso3"])
+
+
+def test_the_seed_coloured_by_stance_toward_one_target(app_test, seed_analysis) -> None:
+    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+    box = at.selectbox(key="map_toward")
+    assert box.options[0] == "all" and {"Russia", "North Korea", "Ukraine", "Vladimir Putin"} <= set(box.options)
+    box.select("UKR").run()
+    assert not at.error
+    countries = at.dataframe[0].value.set_index("iso3")
+    assert (countries.loc["RUS", "dominant_stance"], countries.loc["USA", "dominant_stance"]) == (
+        "threatening", "no statement")
+    by_stance = {t["name"]: set(t["locations"]) for t in _figure(at)["data"] if t["type"] == "choropleth"}
+    assert "RUS" in by_stance["threatening"] and "USA" in by_stance["no statement"]
+    assert set(at.dataframe[1].value["to_iso3"]) == {"UKR"}
+    assert any("stance toward Ukraine" in c.value for c in at.caption)

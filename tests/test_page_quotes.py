@@ -27,3 +27,12 @@ def test_quotes_highlights_the_chosen_statement_as_escaped_text(app_test, seed_a
     article = next(m.value for m in at.markdown if "stance-atlas-article" in m.value)
     assert article.count("<mark") >= 3  # speaker, cue, content
     assert 'title="speaker"' in article and 'title="cue"' in article and 'title="content"' in article
+
+
+def test_quotes_mark_the_uncertain_stances(app_test, seed_analysis) -> None:
+    at = app_test("quotes", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+    table = at.dataframe[0].value
+    flags = seed_analysis.statements.set_index("statement_id")["stance_uncertain"]
+    assert flags.any()
+    assert {int(i): u == "uncertain" for i, u in zip(table["statement_id"], table["uncertain"], strict=True)} == {
+        int(i): bool(f) for i, f in flags.items()}

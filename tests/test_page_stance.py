@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis import analyze
+from analysis.dashboard.views import STANCE_COLORS
 
 
 def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
@@ -17,10 +18,17 @@ def test_the_seed_in_bars_tables_profiles_and_sentiment(app_test, seed_analysis)
     by_actor = at.dataframe[0].value
     assert by_actor.loc["Matthew Miller", "concerned"] == 2
     assert by_actor["total"].sum() == int(statements["speaker"].notna().sum())
-    profiles = at.dataframe[1].value
+    unsure = statements[statements["stance_uncertain"].astype(bool)]
+    assert by_actor["uncertain"].sum() == int(unsure["speaker"].notna().sum()) > 0
+    assert by_actor.loc[unsure["speaker"].dropna().iloc[0], "uncertain"] >= 1
+    matrix = at.dataframe[1].value
+    assert matrix.loc["Matthew Miller", "Russia"] == "concerned" and matrix.loc["Vladimir Putin", "Russia"] == ""
+    styles = at.dataframe[1].proto.arrow_data.styler.styles
+    assert STANCE_COLORS["concerned"].lower() in styles.lower()
+    profiles = at.dataframe[2].value
     assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
     assert "country (all its actors)" in set(profiles["kind"])
-    sentiment = at.dataframe[2].value
+    sentiment = at.dataframe[3].value
     assert list(sentiment["sentiment_mean"]) == sorted(sentiment["sentiment_mean"])
     unattributed = int(statements["speaker"].isna().sum())
     assert any(c.value.startswith("Stance method: ") and f"({unattributed} of {len(statements)})" in c.value

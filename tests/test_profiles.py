@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from analysis.labels import STANCE_LABELS, dominant_stance
-from analysis.stages.profiles import profile
+from analysis.stages.profiles import profile, stance_toward
 
 
 def _stmt(i: int, stance: str, scores: dict | None = None) -> dict:
@@ -54,3 +55,31 @@ def test_seed_profiles_agree_with_the_statements(seed_analysis) -> None:
     actors = seed_analysis.actors.set_index("name")
     assert actors.loc["Georgy Zinoviev", "dominant_stance"] == "outraged"
     assert actors.loc["Matthew Miller", "dominant_stance"] == "concerned"
+
+
+@pytest.mark.parametrize(("votes", "tiebreak", "expected"), [
+    ({"concerned": 2, "neutral": 5}, None, "concerned"),  # the most frequent NON-neutral stance
+    ({"neutral": 3}, None, "neutral"),  # neutral only when there is nothing else
+    ({}, None, None),
+    ({"supportive": 1, "threatening": 1}, {"supportive": 0.9, "threatening": 0.4}, "supportive"),
+    ({"supportive": 1, "threatening": 1}, None, "threatening"),  # then the more specific label
+])
+def test_an_actors_stance_is_its_most_frequent_non_neutral_stance(votes, tiebreak, expected) -> None:
+    assert dominant_stance(votes, tiebreak=tiebreak) == expected
+
+
+def test_stance_toward_each_target_is_kept_apart() -> None:
+    statements = [
+        {**_stmt(0, "supportive"), "speaker_country": "RUS", "targets": ["North Korea"], "target_countries": ["PRK"]},
+        {**_stmt(1, "threatening"), "speaker_country": "RUS", "targets": ["the West", "Russia"],
+         "target_countries": []},
+        {**_stmt(2, "neutral"), "speaker_country": "RUS", "targets": ["the West"], "target_countries": []},
+    ]
+    toward = stance_toward(statements, home={"Russia": "RUS", "North Korea": "PRK"})
+    assert toward == {"North Korea": "supportive", "PRK": "supportive", "the West": "threatening"}
+
+
+def test_seed_united_states_is_concerned(seed_analysis) -> None:
+    usa = seed_analysis.countries.set_index("iso3").loc["USA"]
+    assert usa["dominant_stance"] == "concerned"  # two concerned statements of Miller against two neutral ones
+    assert usa["stance_toward"].get("RUS") == "concerned"

@@ -20,11 +20,15 @@ from analysis.dashboard.views import (
     for_download,
     highlighted_html,
     mention_table,
+    speaker_target_matrix,
     stance_counts,
     stance_methods,
     statement_parts,
     summary,
     top_statements,
+    toward_targets,
+    uncertain_counts,
+    with_uncertain,
     without_speaker,
 )
 from analysis.labels import dominant_stance
@@ -37,7 +41,8 @@ def test_every_stance_has_one_fixed_colour() -> None:
 
 @pytest.mark.parametrize(
     ("counts", "label"),
-    [({"neutral": 3, "outraged": 1}, "neutral"), ({"neutral": 1, "outraged": 1}, "outraged"),
+    [({"neutral": 3, "outraged": 1}, "outraged"), ({"neutral": 2}, "neutral"),
+     ({"neutral": 1, "outraged": 1}, "outraged"),
      ({"concerned": 2, "protesting": 2}, "protesting"), ({}, "neutral")],
 )
 def test_dominant_stance_of_counted_statements(counts, label) -> None:
@@ -160,3 +165,55 @@ def test_actor_and_mention_tables_of_the_actors_page(seed_analysis) -> None:
     assert len(people) == int(seed_analysis.actors["kind"].isin(["person", "country"]).sum())
     mentions = mention_table(seed_analysis)
     assert len(mentions) == len(seed_analysis.mentions) and "article_id" not in mentions.columns
+
+
+def test_uncertain_stances_are_marked_in_the_statements_the_counts_and_the_map(seed_analysis) -> None:
+    statements = seed_analysis.statements
+    marked = with_uncertain(statements)
+    columns = list(marked.columns)
+    assert columns.index("uncertain") == columns.index("stance") + 1
+    assert list(marked["uncertain"] == "uncertain") == [bool(v) for v in statements["stance_uncertain"]]
+    assert set(with_uncertain(statements.drop(columns=["stance_uncertain"]))["uncertain"]) == {""}
+    every = statements.assign(stance_uncertain=True)
+    counts = stance_counts(every, "speaker")
+    assert list(uncertain_counts(every, "speaker", counts.index)) == list(counts["total"])
+    none = statements.assign(stance_uncertain=False)
+    assert set(uncertain_counts(none, "speaker", counts.index)) == {0}
+    sure = country_view(dataclasses.replace(seed_analysis, statements=none)).set_index("iso3")
+    unsure = country_view(dataclasses.replace(seed_analysis, statements=every)).set_index("iso3")
+    assert "uncertain" not in sure.loc["USA", "main_statement"]
+    assert unsure.loc["USA", "main_statement"].startswith(sure.loc["USA", "main_statement"])
+    assert unsure.loc["USA", "main_statement"].endswith("(concerned, uncertain: the model under 0.5)")
+    assert sure.loc["PRK", "main_statement"] == unsure.loc["PRK", "main_statement"] == ""
+
+
+def test_map_stance_toward_one_target(seed_analysis) -> None:
+    targets = toward_targets(seed_analysis)
+    assert {"RUS": "Russia", "PRK": "North Korea", "UKR": "Ukraine"}.items() <= targets.items()
+    assert "Vladimir Putin" in targets and "Russia" not in targets  # the country-actor: the country stands for it
+    toward = seed_analysis.countries.set_index("iso3")["stance_toward"]
+    for target in targets:
+        view = country_view(seed_analysis, toward=target).set_index("iso3")
+        expected = {iso3: (t or {}).get(target, "no statement") for iso3, t in toward.items()}
+        assert view["dominant_stance"].to_dict() == expected, target
+        assert ((view["dominant_stance"] == "no statement") == (view["statements"] == 0)).all()
+    ukraine = country_view(seed_analysis, toward="UKR").set_index("iso3")["dominant_stance"]
+    assert (ukraine["RUS"], ukraine["KOR"], ukraine["USA"]) == ("threatening", "outraged", "no statement")
+    assert set(arcs(seed_analysis, toward="UKR")["to_iso3"]) == {"UKR"}
+    assert set(arcs(seed_analysis, toward="Vladimir Putin")["to_iso3"]) == {"RUS"}
+    assert country_view(seed_analysis, toward=None).equals(country_view(seed_analysis))
+
+
+def test_speaker_by_target_matrix(seed_analysis) -> None:
+    matrix = speaker_target_matrix(seed_analysis)
+    toward = seed_analysis.actors.set_index("name")["stance_toward"]
+    assert {"Matthew Miller", "Vladimir Putin", "South Korea"} <= set(matrix.index)
+    assert not set(matrix.columns) & set(seed_analysis.countries["iso3"])  # actors, not country codes
+    for who, row in matrix.iterrows():
+        assert {t: v for t, v in row.items() if v} == {t: v for t, v in toward[who].items() if t in matrix.columns}
+    assert matrix.loc["Matthew Miller", "Russia"] == "concerned"
+    assert matrix.loc["Vladimir Putin", "Ukraine"] == "threatening"
+    assert matrix.loc["Vladimir Putin", "Russia"] == ""  # his own country is no target
+    assert set(matrix.to_numpy().ravel()) <= {"", *STANCE_COLORS}
+    assert speaker_target_matrix(dataclasses.replace(
+        seed_analysis, actors=seed_analysis.actors.drop(columns=["stance_toward"]))).empty

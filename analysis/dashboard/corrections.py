@@ -17,11 +17,9 @@ from analysis.errors import CorrectionError
 from analysis.pipeline import Analysis
 from analysis.rules.gazetteer import load_gazetteer
 from analysis.schema import conform, is_missing
-from analysis.stages.profiles import profile
+from analysis.stages.profiles import profile_columns
 
 KINDS = ("country", "merge")
-#: the stance profile columns of the actors and countries tables, in the order `profile` gives them
-_PROFILE_COLUMNS = ("statement_count", "stance_distribution", "dominant_stance", "stance_evidence_ids")
 
 
 def check_correction(analysis: Analysis, *, kind: str, actor_id: str, value: str | None) -> None:
@@ -92,8 +90,7 @@ def _reprofiled_actors(actors: pd.DataFrame, statements: pd.DataFrame, touched: 
     """The actors with the stance profiles of the corrected ones made again from their statements."""
     out = actors.copy()
     for idx in out.index[out["actor_id"].isin(touched)]:
-        for col, value in zip(_PROFILE_COLUMNS, _profile(statements, "speaker_actor_id", out.at[idx, "actor_id"]),
-                              strict=True):
+        for col, value in _profile(statements, "speaker_actor_id", out.at[idx, "actor_id"], actors).items():
             out.at[idx, col] = value
     return out
 
@@ -137,14 +134,15 @@ def _country_row(iso3: str, old: dict[str, Any] | None, article_id: str, actors:
            "actor_mentions": int(sum(counts.get(a, 0) for a in ids)),
            "sentiment": round(float(scores.mean()), 4) if len(scores) else None}
     if profiled:
-        row.update(zip(_PROFILE_COLUMNS, _profile(statements, "speaker_country", iso3), strict=True))
+        row.update(_profile(statements, "speaker_country", iso3, actors))
     return row
 
 
-def _profile(statements: pd.DataFrame, column: str, value: str) -> tuple[Any, ...]:
-    """The stance profile (`analysis.stages.profiles.profile`) of the statements whose `column` is `value`."""
+def _profile(statements: pd.DataFrame, column: str, value: str, actors: pd.DataFrame) -> dict[str, Any]:
+    """The stance profile columns (`analysis.stages.profiles`) of the statements whose `column` is `value`."""
     said = statements[statements[column].astype(object).eq(value)]
-    return profile(said.to_dict(orient="records"))
+    home = {str(a["name"]): a["country"] for a in actors.to_dict(orient="records") if isinstance(a["country"], str)}
+    return profile_columns(said.to_dict(orient="records"), home=home)
 
 
 def _merge_actor_rows(actors: pd.DataFrame, mentions: pd.DataFrame, source: str, target: str) -> pd.DataFrame:

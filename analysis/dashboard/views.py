@@ -28,6 +28,24 @@ STANCE_COLORS: dict[str, str] = {
 }
 #: colours of the three parts of a statement in the highlighted article text
 PART_COLORS = {"speaker": "#CFE8FF", "cue": "#FFE08A", "content": "#D9F2D0"}
+#: the readable mark of a statement whose stance the model gave under 0.5 (`stance_uncertain`)
+UNCERTAIN = "uncertain"
+
+
+def is_uncertain(statement: dict[str, Any]) -> bool:
+    """Whether one statement row's stance is marked uncertain (missing or absent column: not uncertain)."""
+    value = statement.get("stance_uncertain")
+    return not is_missing(value) and bool(value)
+
+
+def with_uncertain(statements: pd.DataFrame) -> pd.DataFrame:
+    """The statements with a column `uncertain` right after `stance`: "uncertain" where the model's top probability
+    is under 0.5, "" elsewhere (and everywhere in analyses made before the flag)."""
+    out = statements.copy()
+    marks = [UNCERTAIN if is_uncertain(r) else "" for r in statements.to_dict(orient="records")]
+    at = list(out.columns).index("stance") + 1 if "stance" in out.columns else len(out.columns)
+    out.insert(at, "uncertain", pd.Series(marks, index=out.index, dtype=object))
+    return out
 
 
 def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -41,6 +59,46 @@ def stance_counts(statements: pd.DataFrame, by: str) -> pd.DataFrame:
     table = table.reindex(columns=list(STANCE_LABELS), fill_value=0).astype("int64")
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False)
+
+
+def uncertain_counts(statements: pd.DataFrame, by: str, index: pd.Index) -> pd.Series:
+    """How many statements of each value of `by` have an uncertain stance, in the order of `index` (0 where none)."""
+    data = statements.dropna(subset=[by])
+    flags = pd.Series([is_uncertain(r) for r in data.to_dict(orient="records")], index=data.index, dtype=bool)
+    counted = data.loc[flags, by].value_counts() if len(data) else pd.Series(dtype="int64")
+    return pd.Series([int(counted.get(k, 0)) for k in index], index=index, name=UNCERTAIN, dtype="int64")
+
+
+def speaker_target_matrix(analysis: Analysis) -> pd.DataFrame:
+    """Speaker x target: each speaker's dominant stance toward each actor its statements name (`actors.stance_toward`,
+    whose rule leaves out targets of the speaker's own country and breaks ties by model probability).
+
+    Returns:
+        DataFrame indexed by speaker (actors with a target, most targets first), one column per target actor (named
+        by most speakers first); cells a label of `STANCE_LABELS`, or "" where the speaker does not name it. Empty
+        when the analysis has no `stance_toward` (made before it) or no statement names a target.
+    """
+    actors = analysis.actors
+    if "stance_toward" not in actors.columns:
+        return pd.DataFrame()
+    codes = set(analysis.countries["iso3"])
+    statements = analysis.statements
+    if len(statements) and "target_countries" in statements.columns:
+        codes |= {c for cs in statements["target_countries"] if isinstance(cs, list) for c in cs}
+    rows: dict[str, dict[str, str]] = {}
+    for rec in actors.to_dict(orient="records"):
+        toward = rec["stance_toward"] if isinstance(rec["stance_toward"], dict) else {}
+        named = {str(k): str(v) for k, v in toward.items() if k not in codes}
+        if named:
+            rows[str(rec["name"])] = named
+    if not rows:
+        return pd.DataFrame()
+    named_by = pd.Series([t for named in rows.values() for t in named]).value_counts()
+    columns = sorted(named_by.index, key=lambda t: (-int(named_by[t]), t.lower()))
+    order = sorted(rows, key=lambda who: (-len(rows[who]), who.lower()))
+    matrix = pd.DataFrame([[rows[who].get(t, "") for t in columns] for who in order], index=order, columns=columns)
+    matrix.index.name = "speaker"
+    return matrix
 
 
 def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
@@ -66,12 +124,45 @@ def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["who", "kind", "dominant", "statements", *STANCE_LABELS, "evidence"])
 
 
-def country_view(analysis: Analysis) -> pd.DataFrame:
+def toward_targets(analysis: Analysis) -> dict[str, str]:
+    """The targets the countries' statements name (the keys of `countries.stance_toward`), for the map's "stance
+    toward" choice: key -> label, countries (ISO3 keys) by name, then actors by name, each sorted by label.
+
+    An actor named like a country of the list (the country-actor "Russia" beside RUS) is left out: the country stands
+    for it.
+    """
+    keys: set[str] = set()
+    if "stance_toward" in analysis.countries.columns:
+        for toward in analysis.countries["stance_toward"]:
+            if isinstance(toward, dict):
+                keys |= {str(k) for k in toward}
+    statements = analysis.statements
+    codes = set(analysis.countries["iso3"])
+    if len(statements) and "target_countries" in statements.columns:
+        codes |= {c for cs in statements["target_countries"] if isinstance(cs, list) for c in cs}
+    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
+    countries = {k: str(names.get(k, k)) for k in keys if k in codes}
+    actors = {k: k for k in keys if k not in codes and k not in set(countries.values())}
+    return {k: v for part in (countries, actors) for k, v in sorted(part.items(), key=lambda kv: kv[1].lower())}
+
+
+def _names(statement: dict[str, Any], target: str) -> bool:
+    return any(isinstance(statement.get(col), list) and target in statement[col]
+               for col in ("targets", "target_countries"))
+
+
+def country_view(analysis: Analysis, toward: str | None = None) -> pd.DataFrame:
     """One row per country involved, for the map.
+
+    Args:
+        analysis: the analysis.
+        toward: a target (a key of `toward_targets`): each country's stance toward it (`countries.stance_toward`),
+            its statements those naming it, "no statement" where it has none; None: each country's dominant stance.
 
     Returns:
         DataFrame: iso3, name, dominant_stance, statements (count), actors (names joined), main_statement (speaker:
-        content, shortened), sentiment (mean score toward its actors, or NaN), lat, lon.
+        content, shortened; its stance marked uncertain where the model gave it under 0.5), sentiment (mean score
+        toward its actors, or NaN), lat, lon.
     """
     statements = analysis.statements
     rows = []
@@ -79,9 +170,17 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
     for rec in analysis.countries.to_dict(orient="records"):
         mine = statements[statements["speaker_country"] == rec["iso3"]] if len(statements) else statements
         label = rec.get("dominant_stance")
+        evidence = rec.get("stance_evidence_ids")
+        if toward is not None:
+            naming = [_names(r, toward) for r in mine.to_dict(orient="records")]
+            mine = mine[pd.Series(naming, index=mine.index, dtype=bool)] if len(mine) else mine
+            stances = rec.get("stance_toward")
+            label = stances.get(toward) if isinstance(stances, dict) else None
+            evidence = None
+            if label is None:
+                mine = mine.iloc[0:0]
         if is_missing(label):  # analyses stored before the stance profiles: count the statements' labels
             label = dominant_stance(mine["stance"].value_counts() if len(mine) else {}) or "neutral"
-        evidence = rec.get("stance_evidence_ids")
         if isinstance(evidence, list) and evidence and len(mine):
             main = mine[mine["statement_id"].isin(evidence[:1])]
         else:
@@ -90,6 +189,8 @@ def country_view(analysis: Analysis) -> pd.DataFrame:
         if len(main):
             first = main.iloc[0]
             main_text = f"{first['speaker']}: {_shorten(str(first['content_text']), 140)}"
+            if is_uncertain(first.to_dict()):
+                main_text += f" ({first['stance']}, {UNCERTAIN}: the model under 0.5)"
         rows.append({
             "iso3": rec["iso3"], "name": rec["name"],
             "dominant_stance": label if len(mine) else "no statement",
@@ -108,8 +209,10 @@ def _country_sentiment(analysis: Analysis) -> dict[str, float]:
             if not is_missing(r["sentiment"])}
 
 
-def arcs(analysis: Analysis) -> pd.DataFrame:
+def arcs(analysis: Analysis, toward: str | None = None) -> pd.DataFrame:
     """Speaker country -> target country, per statement with a known target in another country.
+
+    With `toward` (a key of `toward_targets`), only the statements naming it, and only the arcs to its country.
 
     Returns:
         DataFrame: from_iso3, to_iso3, stance, count, from_lat, from_lon, to_lat, to_lon, example (a statement).
@@ -120,12 +223,16 @@ def arcs(analysis: Analysis) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     where = {r["iso3"]: (r["lat"], r["lon"]) for r in analysis.countries.to_dict(orient="records")}
     pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    home = {r["name"]: r["country"] for r in analysis.actors.to_dict(orient="records") if isinstance(r["country"], str)}
+    only = None if toward is None else toward if toward in where else home.get(toward, "")
     for rec in statements.to_dict(orient="records"):
         src = rec["speaker_country"]
         if is_missing(src) or not isinstance(rec["target_countries"], list):
             continue
+        if toward is not None and not _names(rec, toward):
+            continue
         for dst in rec["target_countries"]:
-            if dst == src or src not in where or dst not in where:
+            if dst == src or src not in where or dst not in where or (only is not None and dst != only):
                 continue
             key = (src, dst, rec["stance"])
             if key not in pairs:

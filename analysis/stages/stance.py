@@ -18,6 +18,8 @@ from analysis.stages.article import Article
 
 #: below this top probability of the model, a stance the lexicon found decides
 LEXICON_BELOW = 0.7
+#: below this top probability of the model, the statement's stance is marked uncertain on every page
+UNCERTAIN_BELOW = 0.5
 #: longest passage given as context, in characters (the model crops to its own token budget)
 _CONTEXT_CHARS = 800
 
@@ -47,7 +49,7 @@ def decide_stance(article: Article, statements: list[Row]) -> dict[str, list[Row
 
     Needs: `article.sentences`; `statements` (speaker, spans, cue and content texts, `lexicon_stance`,
     `lexicon_evidence`).
-    Adds: `statements` columns `stance`, `stance_method`, `stance_evidence`, `stance_scores`.
+    Adds: `statements` columns `stance`, `stance_method`, `stance_evidence`, `stance_scores`, `stance_uncertain`.
 
     Raises:
         ModelNotInstalledError, ModelMismatchError: the stance model is missing or does not fit the encoder.
@@ -68,5 +70,6 @@ def decide_stance(article: Article, statements: list[Row]) -> dict[str, list[Row
         label, method = combine(score.stance, score.scores, _text(rec["lexicon_stance"]))
         rows.append({"stance": label, "stance_method": method,
                      "stance_evidence": rec["lexicon_evidence"] if method == "lexicon" else None,
-                     "stance_scores": {k: round(float(v), 4) for k, v in score.scores.items()}})
+                     "stance_scores": {k: round(float(v), 4) for k, v in score.scores.items()},
+                     "stance_uncertain": max(score.scores.values()) < UNCERTAIN_BELOW})
     return {"statements": rows}
