@@ -106,7 +106,7 @@ def read_folder(folder: Path, *, source: str | None = None) -> tuple[list[BatchI
                 rec = require(parse_object(line, n, expected='"text" and optional title, source, published, id'), n,
                               {"text": str})
             except InvalidInputLineError as exc:
-                bad.append((name, str(exc)))
+                bad.append((f"{name}:{n}", str(exc).removeprefix(f"line {n}: ")))
                 continue
             meta = {k: rec.get(k) if isinstance(rec.get(k), str) else None for k in ("title", "source", "published")}
             origin = f"{name}:{n}" + (f" ({rec['id']})" if isinstance(rec.get("id"), str) else "")
