@@ -45,7 +45,7 @@ def test_every_page_shows_the_analysis_after_analysing(app_test, seed_text) -> N
     assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["iso3"])
     at.switch_page("pages/stance.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
-    profiles = at.dataframe[1].value
+    profiles = next(df.value for df in at.dataframe if "who" in df.value.columns)  # the stance profiles table
     assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
     at.switch_page("pages/quotes.py").run()
     assert not at.exception
