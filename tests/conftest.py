@@ -49,9 +49,17 @@ def backend_url(request, tmp_path) -> str:
 
 @pytest.fixture(scope="session")
 def shared() -> Path:
-    """The shared data folder (../shared or $STANCE_ATLAS_SHARED); tests that need it fail if it is missing."""
+    """The shared data folder (../shared or $STANCE_ATLAS_SHARED: the corpora and the seed article, which are not
+    in the repository). On a user's fresh clone the tests that need it are skipped, saying why; in CI (which has
+    it) a missing folder fails them."""
     path = shared_dir()
-    assert path.is_dir(), f"shared data folder {path} is missing; set STANCE_ATLAS_SHARED"
+    if not path.is_dir():
+        reason = (f"shared data folder {path} is missing: it holds the seed article and the corpora (PolNeAR, "
+                  "NewsMTSC, GoEmotions, GoodNewsEveryone; see each dataset's public source); put it beside the "
+                  "repository or set STANCE_ATLAS_SHARED")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     return path
 
 
