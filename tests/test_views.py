@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import pandas as pd
 import pytest
@@ -105,6 +106,17 @@ def test_highlight_escapes_every_character_and_marks_the_parts() -> None:
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html and "&amp;" in html
     assert html.count("<mark") == 3
     assert 'title="speaker"' in html and 'title="content"' in html
+
+
+@pytest.mark.parametrize("trap", ["[click](javascript:alert(1))", "![pixel](http://example.com/t.png)", "*bold* $x$",
+                                  "<script>alert(1)</script>", "a\n\n<b>after a blank line</b>"])
+def test_highlighted_article_text_is_never_markup(trap) -> None:
+    text = f"Seoul said. {trap} The end."
+    out = highlighted_html(text, [(0, 5, "speaker")])
+    body = out[out.index("</mark>") + len("</mark>"):].removesuffix("</div>")
+    for char in "<>[]!*$\n":
+        assert char not in body, char
+    assert html.unescape(body) == text[5:]
 
 
 def test_statement_parts_and_filters(seed_analysis) -> None:

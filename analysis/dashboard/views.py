@@ -328,8 +328,20 @@ def mention_table(analysis: Analysis) -> pd.DataFrame:
     return analysis.mentions.drop(columns=["article_id"])
 
 
+#: characters Markdown reads as markup (links, images, emphasis, math, code, headings, tables) and the line break
+#: (a blank line would end the HTML block and hand the rest of the text to Markdown)
+_MARKDOWN_CHARS = frozenset("\\`*_[]!#|~$^\n\r")
+
+
+def _as_text(text: str) -> str:
+    """Text that neither HTML nor Markdown reads as markup: `html.escape` for `<>&"'`, a character reference for
+    every Markdown character and line break, so `<img>`, `[a](javascript:…)`, `![](http://…)`, `*x*`, `$x$` and a
+    blank line all show as typed."""
+    return "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_CHARS else html.escape(ch) for ch in text)
+
+
 def highlighted_html(text: str, parts: Iterable[tuple[int, int, str]]) -> str:
-    """The article text as HTML with some spans marked; every character of the text is escaped.
+    """The article text as HTML with some spans marked; every character of the text is escaped (`_as_text`).
 
     Args:
         text: the article text.
@@ -351,7 +363,7 @@ def highlighted_html(text: str, parts: Iterable[tuple[int, int, str]]) -> str:
         j = i
         while j < len(text) and roles[j] == role:
             j += 1
-        chunk = html.escape(text[i:j])
+        chunk = _as_text(text[i:j])
         if role:
             out.append(f'<mark title="{role}" style="background:{PART_COLORS[role]}; padding:0 1px;">{chunk}</mark>')
         else:
