@@ -14,6 +14,7 @@ import argparse
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -185,6 +186,16 @@ def read_gold_table(path: Path | str = DEFAULT_GOLD_PATH) -> pd.DataFrame:
     return table
 
 
+def relation_parts(text: str, rel: Relation) -> dict[str, Any]:
+    """A complete relation as the stance model reads it: the passage (the sentence(s) holding its spans) and its
+    speaker (None when unsourced), cue and content (content and content2 in reading order) as read."""
+    start, end = passage_bounds(text, rel.spans)
+    contents = sorted([s for s in (rel.content, rel.content2) if s is not None], key=lambda s: s.start)
+    return {"passage_start": start, "passage_end": end, "text": text[start:end],
+            "speaker": reading_text(text, rel.source) if rel.source is not None else None,
+            "cue": reading_text(text, rel.cue), "content": " ".join(reading_text(text, s) for s in contents)}
+
+
 def load_stance_gold(path: Path | str = DEFAULT_GOLD_PATH, polnear_dir: Path | str | None = None) -> pd.DataFrame:
     """Load the hand-labelled stance dev set with the statements' text joined from PolNeAR dev.
 
@@ -225,25 +236,23 @@ def load_stance_gold(path: Path | str = DEFAULT_GOLD_PATH, polnear_dir: Path | s
         for span in rel.spans:
             if span_text(text, span) != span.text:
                 raise GoldSetError(f"{fname} {span.id}: offsets do not cover the span text")
-        start, end = passage_bounds(text, rel.spans)
-        content_spans = sorted([s for s in (rel.content, rel.content2) if s is not None], key=lambda s: s.start)
-        content = " ".join(reading_text(text, s) for s in content_spans)
+        parts = relation_parts(text, rel)
         rows.append(
             {
                 "id": f"{fname}#{rec['relation']}",
                 "file": fname,
                 "relation": rec["relation"],
-                "text": text[start:end],
-                "speaker": reading_text(text, rel.source) if rel.source is not None else "",
-                "cue": reading_text(text, rel.cue),
-                "content": content,
+                "text": parts["text"],
+                "speaker": parts["speaker"] or "",
+                "cue": parts["cue"],
+                "content": parts["content"],
                 "label": rec["label"],
                 "target": rec["target"],
                 "subset": rec["subset"],
                 "confidence": rec["confidence"],
                 "note": rec["note"],
-                "passage_start": start,
-                "passage_end": end,
+                "passage_start": parts["passage_start"],
+                "passage_end": parts["passage_end"],
             }
         )
     return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))

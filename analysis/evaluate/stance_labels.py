@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.errors import CorpusNotFoundError, GoldSetError
 from analysis.evaluate.polnear import parse_ann, read_article, split_dir
-from analysis.evaluate.stance_gold import passage_bounds, reading_text, span_text
+from analysis.evaluate.stance_gold import relation_parts
 from analysis.labels import STANCE_LABELS
 from analysis.settings import ROOT, shared_dir
 
@@ -121,12 +121,8 @@ def load_stance_labels(path: Path | str = DEFAULT_LABELS_PATH, *, split: str | N
             for name, span in (("source_start", rel.source), ("cue_start", rel.cue), ("content_start", rel.content)):
                 if _int(rec[name]) != (span.start if span is not None else None):
                     raise GoldSetError(f"{rec['id']}: {name} {rec[name]} does not match the relation")
-            text = art["text"]
-            lo, hi = passage_bounds(text, rel.spans)
-            passage = text[lo:hi]
-            speaker = reading_text(text, rel.source) if rel.source else None
-            cue = span_text(text, rel.cue)
-            content = " ".join(reading_text(text, s) for s in (rel.content, rel.content2) if s is not None)
+            parts = relation_parts(art["text"], rel)
+            passage, speaker, cue, content = parts["text"], parts["speaker"], parts["cue"], parts["content"]
         elif source == "newsmtsc":
             _, corpus_split, gid = rec["id"].split(":", 2)
             if corpus_split not in newsmtsc:

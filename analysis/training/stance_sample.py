@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from analysis.evaluate.polnear import canonical_ann_files, parse_ann, read_article, split_dir
-from analysis.evaluate.stance_gold import passage_bounds, reading_text, span_text
+from analysis.evaluate.stance_gold import relation_parts
 from analysis.evaluate.stance_labels import DEFAULT_LABELS_PATH, read_label_table
 from analysis.rules.lexicon import lexicon_stance
 from analysis.settings import shared_dir
@@ -56,10 +56,9 @@ def _polnear(split: str) -> list[dict]:
             if rel.cue is None or rel.content is None:
                 continue
             text = text or read_article(folder, name)
-            lo, hi = passage_bounds(text, rel.spans)
-            content = " ".join(reading_text(text, s) for s in (rel.content, rel.content2) if s is not None)
-            items.append({"id": f"polnear:{split}:{name}:{rel.id}", "passage": text[lo:hi],
-                          "cue": span_text(text, rel.cue), "content": content})
+            parts = relation_parts(text, rel)
+            items.append({"id": f"polnear:{split}:{name}:{rel.id}", "passage": parts["text"], "cue": parts["cue"],
+                          "content": parts["content"]})
     return items
 
 
@@ -85,6 +84,23 @@ def _lex(item: dict) -> str:
     return lexicon_stance(item["content"] or item["passage"], cue=item["cue"] or None).label
 
 
+def _round(pools: tuple[list[dict], list[dict], list[dict]], seen: set[str], seed: int, labels: tuple[str, ...],
+           words: re.Pattern[str], sizes: tuple[int, int, int]) -> list[dict]:
+    """A later round: items not drawn before whose lexicon label is one of `labels` or whose words match, from
+    PolNeAR relations, NewsMTSC sentences and headlines, `sizes` of each, shuffled."""
+    rng = random.Random(seed)
+    relations, sentences, headlines = pools
+    parts = [[it for it in relations if it["id"] not in seen
+              and (_lex(it) in labels or words.search(f"{it['content']} {it['cue']}"))],
+             [it for it in sentences if it["id"] not in seen and words.search(it["passage"])],
+             [it for it in headlines if it["id"] not in seen and words.search(it["passage"])]]
+    for part in parts:
+        rng.shuffle(part)
+    drawn = [it for part, size in zip(parts, sizes, strict=True) for it in part[:size]]
+    rng.shuffle(drawn)
+    return drawn
+
+
 def draw() -> dict[str, list[str]]:
     """The ids of each part, in drawing order: dev, train (round 1), train2 and train3 (rounds 2 and 3)."""
     rng = random.Random(SEED)
@@ -102,29 +118,11 @@ def draw() -> dict[str, list[str]]:
     rng.shuffle(gne)
     train = ptr[:1200] + enriched + ntr[:800] + gne[:1000]
     rng.shuffle(train)
+    pools = (_polnear("train"), _newsmtsc("train.jsonl", "train", cue_only=True), _gne())
     seen = {it["id"] for it in dev + train}
-    rng2 = random.Random(SEED + 2)
-    p_rare = [it for it in _polnear("train") if it["id"] not in seen
-              and (_lex(it) in ("protesting", "threatening", "concerned")
-                   or _RARE.search(f"{it['content']} {it['cue']}"))]
-    n_rare = [it for it in _newsmtsc("train.jsonl", "train", cue_only=True)
-              if it["id"] not in seen and _RARE.search(it["passage"])]
-    g_rare = [it for it in _gne() if it["id"] not in seen and _RARE.search(it["passage"])]
-    for part in (p_rare, n_rare, g_rare):
-        rng2.shuffle(part)
-    train2 = p_rare[:800] + n_rare[:350] + g_rare[:350]
-    rng2.shuffle(train2)
+    train2 = _round(pools, seen, SEED + 2, ("protesting", "threatening", "concerned"), _RARE, (800, 350, 350))
     seen |= {it["id"] for it in train2}
-    rng3 = random.Random(SEED + 3)
-    p_thr = [it for it in _polnear("train") if it["id"] not in seen
-             and (_lex(it) == "threatening" or _THREAT.search(f"{it['content']} {it['cue']}"))]
-    n_thr = [it for it in _newsmtsc("train.jsonl", "train", cue_only=True)
-             if it["id"] not in seen and _THREAT.search(it["passage"])]
-    g_thr = [it for it in _gne() if it["id"] not in seen and _THREAT.search(it["passage"])]
-    for part in (p_thr, n_thr, g_thr):
-        rng3.shuffle(part)
-    train3 = p_thr[:200] + n_thr[:50] + g_thr[:150]
-    rng3.shuffle(train3)
+    train3 = _round(pools, seen, SEED + 3, ("threatening",), _THREAT, (200, 50, 150))
     return {"dev": [it["id"] for it in dev], "train": [it["id"] for it in train],
             "train2": [it["id"] for it in train2], "train3": [it["id"] for it in train3]}
 
