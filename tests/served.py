@@ -60,7 +60,11 @@ def streamlit_server(store_dir: Path, *extra_args: str) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # sessions still busy analysing (the load test): stop it hard
+            proc.kill()
+            proc.wait(timeout=20)
 
 
 @contextmanager
