@@ -171,8 +171,57 @@ def test_shipped_model_is_small_and_has_a_card() -> None:
     size = sum((DEFAULT_MODEL_DIR / name).stat().st_size for name in (CONFIG_FILE, HEAD_FILE, *ADAPTER_FILES))
     assert size < 5_000_000
     card = (DEFAULT_MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
-    for needle in ("sha256", "python -m analysis.training.stance", "PolNeAR", "GoEmotions", "written_examples.tsv"):
+    for needle in ("sha256", "python -m analysis.training.stance --labels data/stance/codebook_labels.tsv",
+                   "PolNeAR", "held apart", "temperature", "ECE"):
         assert needle in card
+
+
+def test_shipped_model_is_calibrated_with_its_temperature() -> None:
+    model = load_stance_model()
+    assert model.config.temperature > 0 and model.config.temperature != 1.0
+    items = [CLEAR["protesting"], CLEAR["neutral"]]
+    raw = model.probabilities(items, calibrated=False)
+    scaled = model.probabilities(items)
+    for r, c in zip(raw, scaled, strict=True):
+        assert probabilities_ok(c)
+        assert max(range(6), key=r.__getitem__) == max(range(6), key=c.__getitem__)  # temperature keeps the arg-max
+        assert (max(c) < max(r)) == (model.config.temperature > 1)
+
+
+def test_ece_and_temperature_fit() -> None:
+    import math
+
+    from analysis.evaluate.calibration import ece, fit_temperature, softmax
+
+    assert ece([[1.0, 0.0], [0.0, 1.0]], [0, 1]) == 0.0
+    assert abs(ece([[0.9, 0.1], [0.9, 0.1]], [0, 1]) - 0.4) < 1e-9  # confidence 0.9, accuracy 0.5
+    # over-confident logits (true probabilities are those of logits / 3): the fitted temperature is near 3
+    logits, gold = [], []
+    for i in range(600):
+        row = [6.0 if k == i % 3 else 0.0 for k in range(3)]
+        p = softmax(row, 3.0)
+        n_right = round(p[i % 3] * 10)
+        for j in range(10):
+            logits.append(row)
+            gold.append(i % 3 if j < n_right else (i + 1) % 3)
+    assert math.isclose(fit_temperature(logits, gold), 3.0, rel_tol=0.15)
+
+
+def test_passage_context_is_a_fourth_segment() -> None:
+    import dataclasses
+
+    model = load_stance_model()
+    config = dataclasses.replace(model.config, context="passage", max_length=96)
+    item = CLEAR["outraged"]
+    from analysis.models.stance import encode_inputs
+
+    with_context = encode_inputs(model.tokenizer, [item], config)[0].input_ids
+    without = encode_inputs(model.tokenizer, [item], dataclasses.replace(config, context="none"))[0].input_ids
+    sep = model.tokenizer.sep_token_id
+    assert without.count(sep) == 3 and with_context.count(sep) == 4 and with_context[: len(without)] == without
+    assert len(with_context) <= 96
+    no_content = encode_inputs(model.tokenizer, [StanceInput(item.text)], config)[0].input_ids
+    assert no_content.count(sep) == 3  # the text is the content: no repeat
 
 
 @pytest.mark.parametrize(

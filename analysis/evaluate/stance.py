@@ -3,6 +3,11 @@
 Usage::
 
     python -m analysis.evaluate stance --gold data/stance/dev_gold.tsv [--json] [--subset random]
+    python -m analysis.evaluate stance --labels data/stance/codebook_labels.tsv --split dev
+
+`--labels` scores the codebook-labelled set (`data/stance/codebook_labels.tsv`, `none` rows dropped) instead of the
+older targeted dev set; for ours it also prints the top-label expected calibration error (15 bins) of the model's
+probabilities with temperature 1 (before) and with the shipped temperature (after).
 
 Prints macro-F1, accuracy, per-label precision/recall/F1 and the confusion matrix of each method on the same rows:
 
@@ -48,6 +53,7 @@ _QUOTED = re.compile(r"[\"“„«]([^\"“”„«»]{2,}?)[\"”»]")
 
 
 def _run_ours(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
+    from analysis.evaluate.calibration import ece
     from analysis.models.stance import StanceInput, load_stance_model
 
     t0 = time.perf_counter()
@@ -55,9 +61,15 @@ def _run_ours(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
     load_s = time.perf_counter() - t0
     items = [StanceInput(r.text, r.speaker, r.cue, r.content) for r in gold.itertuples()]
     t0 = time.perf_counter()
-    pred = [s.stance for s in model.predict(items, batch_size=batch_size)]
+    scores = model.predict(items, batch_size=batch_size)
+    pred = [s.stance for s in scores]
     elapsed = time.perf_counter() - t0
-    return pred, {"load_s": load_s, "seconds": elapsed}
+    index = {lab: i for i, lab in enumerate(model.config.labels)}
+    gold_idx = [index[g] for g in gold["label"]]
+    raw = model.probabilities(items, batch_size=batch_size, calibrated=False)
+    after = [[s.scores[lab] for lab in model.config.labels] for s in scores]
+    return pred, {"load_s": load_s, "seconds": elapsed, "temperature": model.config.temperature,
+                  "ece_before": ece(raw, gold_idx), "ece_after": ece(after, gold_idx)}
 
 
 def _run_pipeline(gold: Any, batch_size: int) -> tuple[list[str], dict[str, float]]:
@@ -91,8 +103,10 @@ def lexicon_predictions(gold: Any) -> list[str]:
 
     pred = []
     for r in gold.itertuples():
-        quoted = _QUOTED.findall(r.content)
-        pred.append(lexicon_stance(r.content, cue=cue_lemma(r.text, r.cue), quoted=quoted).label)
+        content = r.content if isinstance(r.content, str) and r.content else r.text
+        cue = cue_lemma(r.text, r.cue) if isinstance(r.cue, str) and r.cue else None
+        quoted = _QUOTED.findall(content)
+        pred.append(lexicon_stance(content, cue=cue, quoted=quoted).label)
     return pred
 
 
@@ -157,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD_PATH, help="gold TSV (data/stance/dev_gold.tsv)")
     parser.add_argument("--polnear-dir", type=Path, default=None, help="PolNeAR dev folder (text/, attributions/)")
     parser.add_argument("--subset", choices=["all", "random", "targeted"], default="all", help="rows to score")
+    parser.add_argument("--labels", type=Path, default=None,
+                        help="score the codebook-labelled set (data/stance/codebook_labels.tsv) instead of --gold")
+    parser.add_argument("--split", choices=["dev", "train"], default="dev", help="with --labels: the split scored")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's default)")
     parser.add_argument("--no-peers", action="store_true", help="score our model only")
@@ -167,7 +184,15 @@ def main(argv: list[str] | None = None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    gold = load_stance_gold(args.gold, args.polnear_dir)
+    if args.labels:
+        from analysis.evaluate.stance_labels import load_stance_labels
+
+        gold = load_stance_labels(args.labels, split=args.split).reset_index(drop=True)
+        gold = gold.astype(object).where(gold.notna(), None)  # missing parts are None, not NaN
+        gold["subset"] = args.split
+        args.gold, args.subset = args.labels, "all"
+    else:
+        gold = load_stance_gold(args.gold, args.polnear_dir)
     if args.subset != "all":
         gold = gold[gold["subset"] == args.subset].reset_index(drop=True)
     runners = {"ours": lambda: _run_ours(gold, args.batch_size),
@@ -197,9 +222,14 @@ def main(argv: list[str] | None = None) -> int:
         "lexicon": "lexicon (analysis/lexicon.py: cue lemma + content phrases)",
         "zero_shot": "zero-shot (MiniLM mean-pooled similarity to codebook label descriptions)",
     }
-    print(f"Stance evaluation: {args.gold} ({len(gold)} statements, subset {args.subset})")
+    where = f"split {args.split}" if args.labels else f"subset {args.subset}"
+    print(f"Stance evaluation: {args.gold} ({len(gold)} statements, {where})")
     for name in runners:
         _print_report(titles[name], report[name], sys.stdout)
+        if "ece_before" in report[name]:
+            r = report[name]
+            print(f"ECE (top label, 15 bins): {r['ece_before']:.4f} with temperature 1, {r['ece_after']:.4f} with the "
+                  f"shipped temperature {r['temperature']}")
         if "random_part" in report[name]:
             rp = report[name]["random_part"]
             print(f"random part only: macro-F1 {rp['f1m']:.4f}  accuracy {rp['accuracy']:.4f}  n {rp['n']}")

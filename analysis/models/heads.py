@@ -326,18 +326,26 @@ def predict_rows(net: Any, encoded: Sequence[Encoded], batch_size: int, rows: Ca
     return out
 
 
-def softmax_rows(logits: Any) -> list[list[float]]:
-    """Class probabilities of a batch of logits, as lists."""
+def softmax_rows(logits: Any, temperature: float = 1.0) -> list[list[float]]:
+    """Class probabilities of a batch of logits (divided by `temperature`), as lists."""
     import torch
 
-    return torch.softmax(logits.float(), dim=-1).tolist()
+    return torch.softmax(logits.float() / temperature, dim=-1).tolist()
+
+
+def logit_rows(logits: Any) -> list[list[float]]:
+    """The raw logits of a batch, as lists (for fitting a temperature)."""
+    return logits.float().tolist()
 
 
 def predict_probabilities(
-    net: Any, encoded: Sequence[Encoded], batch_size: int = DEFAULT_BATCH_SIZE
+    net: Any, encoded: Sequence[Encoded], batch_size: int = DEFAULT_BATCH_SIZE, *, temperature: float = 1.0
 ) -> list[list[float]]:
-    """Softmax rows of the network over encoded items, in input order (batches sorted by length)."""
-    return predict_rows(net, encoded, batch_size, softmax_rows)
+    """Softmax rows (of logits / `temperature`) of the network over encoded items, in input order (batches sorted
+    by length)."""
+    if temperature == 1.0:
+        return predict_rows(net, encoded, batch_size, softmax_rows)
+    return predict_rows(net, encoded, batch_size, lambda logits: softmax_rows(logits, temperature))
 
 
 def labelled(row: Sequence[float], labels: Sequence[str]) -> tuple[str, dict[str, float]]:

@@ -65,6 +65,11 @@ class StanceConfig(heads.HeadConfig):
         labels: output classes, in the head's order.
         bf16: run the encoder under bfloat16 autocast (as in training).
         markers: always "none" (the network has no target markers).
+        context: "none", or "passage": the passage (sentence(s) around the statement) follows the content as a 4th
+            segment, `... content [SEP] passage [SEP]`, when it differs from the content (it gets what is left of
+            `max_length`).
+        temperature: the logits are divided by it before the softmax (temperature scaling, fitted on held-apart
+            training data), so that the probabilities are calibrated; 1.0 leaves them as trained.
     """
 
     base_model_sha256: str
@@ -75,6 +80,8 @@ class StanceConfig(heads.HeadConfig):
     bf16: bool = True
     markers: str = "none"
     extra: dict[str, Any] = field(default_factory=dict)
+    context: str = "none"
+    temperature: float = 1.0
 
 
 def _clean(value: str | None) -> str:
@@ -120,11 +127,22 @@ def encode_inputs(tokenizer: Any, items: Sequence[StanceInput], config: StanceCo
     cue_ids = tokenizer(cues, add_special_tokens=False, verbose=False)["input_ids"]
     contents = [_clean(it.content) or _clean(it.text) for it in items]
     content_ids = tokenizer(contents, add_special_tokens=False, verbose=False)["input_ids"]
+    if config.context not in ("none", "passage"):
+        raise ValueError(f"unknown context {config.context!r}")
+    context_ids: list[list[int]] = [[] for _ in items]
+    if config.context == "passage":
+        passages = [_clean(it.text) if _clean(it.content) and _clean(it.text) != _clean(it.content) else ""
+                    for it in items]
+        context_ids = tokenizer(passages, add_special_tokens=False, verbose=False)["input_ids"]
     for i in range(len(items)):
         speaker = speakers[i][:SPEAKER_TOKENS]
         cue = [mask_id] if cues[i] == "[MASK]" else cue_ids[i][:CUE_TOKENS]
         budget = config.max_length - 4 - len(speaker) - len(cue)
-        input_ids = [cls_id, *speaker, sep_id, *cue, sep_id, *content_ids[i][:budget], sep_id]
+        content = content_ids[i][:budget]
+        input_ids = [cls_id, *speaker, sep_id, *cue, sep_id, *content, sep_id]
+        room = config.max_length - len(input_ids) - 1
+        if context_ids[i] and room > 0:
+            input_ids += [*context_ids[i][:room], sep_id]
         out.append(Encoded(input_ids, [0] * len(input_ids), 0, 0, ()))
     return out
 
@@ -139,15 +157,20 @@ class StanceModel(heads.HeadModel):
     train_hint, markers = TRAIN_HINT, False
     config: StanceConfig
 
-    def probabilities(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[list[float]]:
-        """Return each item's class probabilities in `config.labels` order."""
-        return heads.predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size)
+    def probabilities(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                      calibrated: bool = True) -> list[list[float]]:
+        """Return each item's class probabilities in `config.labels` order: softmax(logits / `config.temperature`),
+        or the plain softmax with `calibrated=False`."""
+        temperature = self.config.temperature if calibrated else 1.0
+        return heads.predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size,
+                                           temperature=temperature)
 
-    def predict(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE) -> list[StanceScore]:
-        """Score items; see the module-level `predict_stance`."""
+    def predict(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                calibrated: bool = True) -> list[StanceScore]:
+        """Score items; see the module-level `predict_stance` (`calibrated=False`: temperature 1)."""
         checked = [_validate(it) for it in items]
         return [StanceScore(*heads.labelled(row, self.config.labels))
-                for row in self.probabilities(checked, batch_size=batch_size)]
+                for row in self.probabilities(checked, batch_size=batch_size, calibrated=calibrated)]
 
 
 def load_stance_model(model_dir: Path | None = None) -> StanceModel:

@@ -4,7 +4,9 @@ Usage::
 
     python -m analysis.training.stance [--out data/models/stance] [--threads 1] [--soup 2] [...]
 
-The defaults are the shipped model's settings (it was trained with `--threads 1`; see its MODEL_CARD.md).
+With `--labels data/stance/codebook_labels.tsv` it trains on the codebook-labelled set instead (the shipped model; see
+`analysis/training/stance_codebook.py` and data/models/stance/MODEL_CARD.md for its command); without it, on the
+distant labels below (the earlier model).
 
 The training set is built by `analysis.training.stance_data` (PolNeAR train cues, GoEmotions train, the written
 examples in `data/stance/written_examples.tsv`); see that module and the model card for every mapping. The stance dev
@@ -20,10 +22,12 @@ import random
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from analysis.labels import STANCE_LABELS
 from analysis.training import common
+from analysis.training.stance_codebook import HISTORY, OUT_NOTE, _epoch_inputs, _weight_flags, train_codebook
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +43,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--goemotions-cap", type=int, default=600, help="GoEmotions comments kept per label")
     p.add_argument("--no-goemotions", action="store_true")
     p.add_argument("--written-repeat", type=int, default=4, help="times each written example is used per epoch")
+    p.add_argument("--labels", type=Path, default=None,
+                   help="codebook label table (data/stance/codebook_labels.tsv): train on its train split (none rows "
+                        "dropped) instead of the distant labels; a held-apart share chooses the epoch and the "
+                        "temperature")
+    p.add_argument("--holdout", type=float, default=0.1, help="with --labels: share of train held apart (stratified)")
+    p.add_argument("--holdout-seed", type=int, default=20261201, help="with --labels: seed of the held-apart draw")
+    p.add_argument("--distant", action="store_true",
+                   help="with --labels: add the distant sources (PolNeAR cues and lexicon, GoEmotions, written)")
+    p.add_argument("--context", choices=["none", "passage"], default="none",
+                   help="passage: the passage around the statement follows the content as a 4th segment")
+    p.add_argument("--no-calibrate", action="store_true", help="with --labels: keep temperature 1")
+    p.add_argument("--history", type=Path, default=HISTORY,
+                   help="with --labels: append this run's held-apart figures to this TSV (the card shows it)")
     return p.parse_args(argv)
 
 
@@ -66,17 +83,6 @@ def build_training_set(args: argparse.Namespace) -> list[Any]:
         examples += sample(goemotions_examples(), caps, rng)
     examples += written_examples() * args.written_repeat
     return examples
-
-
-def _epoch_inputs(examples: list[Any], p_mask: float, rng: random.Random) -> list[Any]:
-    """StanceInputs for one epoch: the cue replaced by the mask token with probability p_mask."""
-    from analysis.models.stance import StanceInput
-
-    out = []
-    for ex in examples:
-        cue = "[MASK]" if ex.cue == "[MASK]" or rng.random() < p_mask else ex.cue
-        out.append(StanceInput(ex.content, ex.speaker, cue, ex.content))
-    return out
 
 
 def _dev(tokenizer: Any, config: Any) -> tuple[list[Any], list[str], list[str]]:
@@ -176,22 +182,6 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         card=lambda log: _model_card(args, config, log),
         train_counts=counts(examples), label_counts=dict(Counter(ex.label for ex in examples)),
     )
-
-
-OUT_NOTE = "\n(`--out` defaults to `data/models/stance`; the output and log folders do not change the weights.)\n"
-
-
-def _weight_flags(argv: list[str]) -> list[str]:
-    """The command-line flags that decide the weights: `--out`, `--log` and `--no-card` (and their values) dropped."""
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg in ("--out", "--log"):
-            skip = True
-        elif not arg.startswith(("--out=", "--log=")) and arg != "--no-card":
-            out.append(arg)
-    return out
 
 
 def _model_card(args: argparse.Namespace, config: Any, log: dict[str, Any]) -> str:
@@ -302,7 +292,11 @@ rare in it.
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    train(_parse_args(argv))
+    args = _parse_args(argv)
+    if args.labels:
+        train_codebook(args, build_training_set)
+    else:
+        train(args)
     return 0
 
 

@@ -94,6 +94,7 @@ class Example(NamedTuple):
     content: str
     source: str
     group: str
+    text: str = ""  # the passage around the statement (codebook examples; empty: the content stands for it)
 
 
 def _forms(lemma: str) -> set[str]:
@@ -220,3 +221,31 @@ def counts(examples: Iterable[Example]) -> dict[str, dict[str, int]]:
     for ex in examples:
         table.setdefault(ex.source, Counter())[ex.label] += 1
     return {src: dict(sorted(c.items())) for src, c in sorted(table.items())}
+
+
+def codebook_examples(path: Path | str | None = None, split: str = "train") -> list[Example]:
+    """The codebook-labelled statements of `split` (`none` rows dropped) as examples, source `codebook-<corpus>`.
+
+    PolNeAR relations keep speaker, cue and content with the passage as text; NewsMTSC sentences and headlines have
+    no cue (empty) and no content (empty: the sentence stands for it), and the annotators' speaker.
+    """
+    from analysis.evaluate.stance_labels import DEFAULT_LABELS_PATH, load_stance_labels
+
+    table = load_stance_labels(path or DEFAULT_LABELS_PATH, split=split, keep_none=False)
+    return [
+        Example(r.label, r.speaker or "", r.cue or "", r.content or "", f"codebook-{r.source}", r.id, r.text)
+        for r in table.itertuples()
+    ]
+
+
+def holdout_split(examples: list[Example], share: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """(kept, held apart): a seeded, label-stratified share of the examples held apart (order kept)."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_label.setdefault(ex.label, []).append(i)
+    held: set[int] = set()
+    for label in sorted(by_label):
+        idx = by_label[label]
+        held.update(rng.sample(idx, round(len(idx) * share)))
+    return ([ex for i, ex in enumerate(examples) if i not in held], [ex for i, ex in enumerate(examples) if i in held])
