@@ -127,6 +127,23 @@ def _cmd_stance(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_corrections_export(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.dashboard.corrections import team_stance_records
+    from analysis.settings import load_settings
+    from analysis.store import Store
+
+    store = Store.from_settings(load_settings())
+    if args.jsonl:
+        lines = [_json_line(rec) + "\n" for rec in team_stance_records(store)]
+    else:
+        lines = [store.corrections().to_csv(index=False)]
+    if args.out:
+        Path(args.out).write_text("".join(lines), encoding="utf-8")
+    else:
+        out.writelines(lines)
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -178,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", dest="file", nargs="?", const="-", default="-", metavar="FILE",
                    help="JSONL file, or - (default) for standard input")
     p.set_defaults(func=_cmd_stance)
+
+    p = sub.add_parser("corrections", help="analysts' corrections in the store (DATABASE_URL or the SQLite file)")
+    verbs = p.add_subparsers(dest="verb", required=True)
+    p = verbs.add_parser("export", help="every correction as CSV; with --jsonl the stance corrections as training data")
+    p.add_argument("--jsonl", action="store_true",
+                   help="one JSON object per corrected statement (id, label, speaker, cue, content, text, targets, "
+                        "made_by, made_at): the input of `python -m analysis.training.stance --with-corrections`")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=_cmd_corrections_export)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)

@@ -122,8 +122,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("lexicon_evidence", "string", "The cue or phrase the lexicon matched (or the act's cue lemma)."),
         Column("stance", "string", "concerned, outraged, protesting, threatening, supportive or neutral "
                                    "(see ../shared/docs/stance-codebook.md)."),
-        Column("stance_method", "string", "How the stance was decided: model, or lexicon (cue words and phrases, "
-                                          "where the model was unsure and the lexicon found a stance)."),
+        Column("stance_method", "string", "How the stance was decided: model, lexicon (cue words and phrases, "
+                                          "where the model was unsure and the lexicon found a stance), or "
+                                          "correction (an analyst set it; the model's scores are kept)."),
         Column("stance_evidence", "string", "The cue or phrase the lexicon matched where the lexicon decided; "
                                             "else null."),
         Column("stance_scores", "object", "The stance model's probability for each of the six labels (a dict); "

@@ -2,8 +2,8 @@
 
 Each analysis is kept whole (its JSON) under its id, with columns for listing and filtering, and the countries,
 actors and per-country stance counts it involves in side tables (for the Library's filters and the Trends page).
-Analysts' corrections (an actor's country, two actors merged) are kept apart, with who made them, and applied on
-every load without re-running the models.
+Analysts' corrections (an actor's country, two actors merged, a statement's stance or target) are kept apart, with
+who made them, and applied on every load without re-running the models.
 
 The schema is SQLAlchemy metadata plus a `schema_version` table; `_MIGRATIONS` lists the steps from one version to
 the next, run once in a transaction when a store is opened. Writes run in transactions and are retried when SQLite
@@ -36,10 +36,12 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -53,7 +55,7 @@ from analysis.settings import ROOT, Settings
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 SQLITE_FILE = "stance_atlas.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _RETRIES = 8
 T = TypeVar("T")
 
@@ -103,14 +105,17 @@ corrections = Table(
     metadata,
     Column("correction_id", Integer, primary_key=True, autoincrement=True),
     Column("article_id", String(16), nullable=False, index=True),
-    Column("kind", String(20), nullable=False),  # country | merge
-    Column("actor_id", String(200), nullable=False),
-    Column("value", String(200)),  # an ISO code (or null) for country; the actor merged into for merge
+    Column("kind", String(20), nullable=False),  # country | merge | stance | target
+    Column("actor_id", String(200), nullable=False),  # the actor corrected; for stance and target its speaker (or "")
+    Column("value", String(200)),  # country: an ISO code (or null); merge: the actor merged into; stance: the label;
+    #                                target: the target actor (or null: no target)
+    Column("statement_id", Integer),  # stance and target: the statement corrected (version 3)
     Column("made_by", Text, nullable=False),
     Column("made_at", String(32), nullable=False),
 )
 schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
 _SIDE_TABLES = (analysis_actors, analysis_countries, analysis_stances)
+_CORRECTION_COLUMNS = ["correction_id", "article_id", "kind", "actor_id", "statement_id", "value", "made_by", "made_at"]
 
 
 def _migrate_1_to_2(conn: Connection) -> None:
@@ -122,8 +127,15 @@ def _migrate_1_to_2(conn: Connection) -> None:
             conn.execute(insert(analysis_stances), rows)
 
 
+def _migrate_2_to_3(conn: Connection) -> None:
+    """Version 3 added statement corrections (stance, target): the corrections table gets a statement_id column
+    (a version-1 store got the table, with the column, from `create_all` just before)."""
+    if "statement_id" not in {c["name"] for c in inspect(conn).get_columns("corrections")}:
+        conn.execute(sql_text("ALTER TABLE corrections ADD COLUMN statement_id INTEGER"))
+
+
 #: version -> the step that brings a store of that version to the next one
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 SAMPLES_DIR = ROOT / "data" / "samples"
 
@@ -345,27 +357,37 @@ class Store:
 
     # ---- corrections -------------------------------------------------------------------------------------------
 
-    def correct(self, article_id: str, *, kind: str, actor_id: str, value: str | None, made_by: str) -> Analysis:
+    def correct(self, article_id: str, *, kind: str, actor_id: str | None = None, value: str | None, made_by: str,
+                statement_id: int | None = None) -> Analysis:
         """Record an analyst's correction and return the analysis with all its corrections applied.
 
         Args:
             article_id: the analysis.
-            kind: "country" (set the actor's country to the ISO code `value`, or None for no country) or "merge"
-                (merge the actor into the actor `value`).
-            actor_id: the actor corrected.
+            kind: "country" (set the actor's country to the ISO code `value`, or None for no country), "merge"
+                (merge the actor into the actor `value`), "stance" (set the statement's stance to the label `value`)
+                or "target" (set the statement's target to the actor `value`, or None for no target).
+            actor_id: the actor corrected (country, merge); recorded as the statement's speaker for stance and target.
             value: see `kind`.
-            made_by: who made it (an e-mail, or "anonymous" where sign-in is off).
+            made_by: who made it (an e-mail, or "local" where sign-in is off).
+            statement_id: the statement corrected (stance, target).
 
         Raises:
-            CorrectionError: the actor, the target or the country code is unknown, or a merge names one actor twice.
+            CorrectionError: the actor, statement, label, target or country code is unknown, or a merge names one
+                actor twice.
         """
-        from analysis.dashboard.corrections import check_correction
+        from analysis.dashboard.corrections import STATEMENT_KINDS, check_correction
 
         aid = check_id(article_id)
         analysis = self.load(aid)
-        check_correction(analysis, kind=kind, actor_id=actor_id, value=value)
+        check_correction(analysis, kind=kind, actor_id=actor_id, value=value, statement_id=statement_id)
+        if kind in STATEMENT_KINDS:
+            said = analysis.statements.set_index("statement_id")["speaker_actor_id"]
+            speaker = said.get(int(statement_id))
+            actor_id, statement_id = (speaker if isinstance(speaker, str) else ""), int(statement_id)
+        else:
+            statement_id = None
         row = {"article_id": aid, "kind": kind, "actor_id": actor_id, "value": value, "made_by": made_by,
-               "made_at": _now()}
+               "made_at": _now(), "statement_id": statement_id}
 
         def write() -> Analysis:
             with self.engine.begin() as conn:
@@ -378,14 +400,19 @@ class Store:
         with self._errors("write to"):
             return self._retry(write)
 
-    def corrections(self, article_id: str) -> pd.DataFrame:
-        """The corrections of an analysis, oldest first: kind, actor_id, value, made_by, made_at."""
-        aid = check_id(article_id)
+    def corrections(self, article_id: str | None = None, *, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The corrections of an analysis (or, with no id, of every analysis), oldest first: correction_id,
+        article_id, kind, actor_id, statement_id, value, made_by, made_at; only those of `kinds` when given."""
+        query = select(corrections).order_by(corrections.c.correction_id)
+        if article_id is not None:
+            query = query.where(corrections.c.article_id == check_id(article_id))
+        if kinds is not None:
+            query = query.where(corrections.c.kind.in_(kinds))
         with self._errors("read"), self.engine.connect() as conn:
-            rows = conn.execute(select(corrections).where(corrections.c.article_id == aid)
-                                .order_by(corrections.c.correction_id)).mappings().all()
-        return pd.DataFrame([dict(r) for r in rows],
-                            columns=["correction_id", "article_id", "kind", "actor_id", "value", "made_by", "made_at"])
+            rows = conn.execute(query).mappings().all()
+        table = pd.DataFrame([dict(r) for r in rows], columns=_CORRECTION_COLUMNS)
+        table["statement_id"] = table["statement_id"].astype("Int64")
+        return table
 
     # ---- listing and trends ------------------------------------------------------------------------------------
 

@@ -1,7 +1,17 @@
-"""Quotes: every statement with filters and search, and the article with the chosen statement highlighted."""
+"""Quotes: every statement with filters and search, a form to correct a statement's stance or target, and the article
+with the chosen statement highlighted."""
 
 import streamlit as st
 
+from analysis.dashboard.corrections import (
+    KEEP_TARGET,
+    STATEMENT_KINDS,
+    actor_choices,
+    correction_log,
+    missing_statement_pick,
+    saved_message,
+    statement_choices,
+)
 from analysis.dashboard.views import (
     PART_COLORS,
     filter_statements,
@@ -9,6 +19,9 @@ from analysis.dashboard.views import (
     statement_parts,
     with_uncertain,
 )
+from analysis.errors import AnalysisError
+from analysis.labels import STANCE_LABELS
+from analysis.pipeline import Analysis
 from pages import ui
 
 result = ui.page_with_analysis("Quotes")
@@ -25,14 +38,76 @@ shown = filter_statements(statements, actors=actors, countries=countries, stance
 table = with_uncertain(shown)
 
 columns = [c for c in ("statement_id", "speaker", "speaker_country", "kind", "cue_text", "content_text", "stance",
-                       "uncertain", "sentiment", "outlet") if c in table.columns]
+                       "uncertain", "stance_method", "targets", "sentiment", "outlet") if c in table.columns]
 st.dataframe(ui.styled(table[columns]), hide_index=True, width="stretch", key="q_table",
              column_config={"content_text": st.column_config.TextColumn("content", width="large"),
-                            "cue_text": "cue", "speaker_country": "country",
+                            "cue_text": "cue", "speaker_country": "country", "stance_method": "stance by",
+                            "targets": st.column_config.ListColumn("targets"),
                             "statement_id": st.column_config.NumberColumn("id", width="small")})
 st.caption(f"{len(shown)} of {len(statements)} statements. \"uncertain\": the stance model's top probability is "
-           "under 0.5.")
+           "under 0.5. \"stance by\": model, lexicon (cue words, where the model was unsure) or correction (an "
+           "analyst).")
 ui.downloads(shown, f"statements-{result.article_id}", key="statements")
+
+st.subheader("Correct a statement")
+st.caption("Set a statement's stance (see the codebook's labels) or the actor it reacts to. The fix is stored with who "
+           "made it and when, applied on every page for everyone who opens this analysis, and exported for training "
+           "(`python -m analysis corrections export --jsonl`).")
+store = ui.store()
+#: the form's widget keys: the statement, the stance, the target
+_KEYS = ("fix_statement", "fix_stance", "fix_target")
+#: the target choice that removes the statement's target
+_NO_TARGET = "(no target)"
+
+
+def _save(shown_analysis: Analysis) -> None:
+    """Record the form's stance and/or target correction (a callback: it runs before the page draws)."""
+    sid, stance, target = (st.session_state.get(k) for k in _KEYS)
+    target = KEEP_TARGET if target is None else target
+    if problem := missing_statement_pick(sid, stance, target):
+        st.session_state["q_error"] = problem
+        return
+    done = []
+    try:
+        for kind, value in (("stance", stance), ("target", None if target == _NO_TARGET else target)):
+            if (kind == "stance" and stance is None) or (kind == "target" and target == KEEP_TARGET):
+                continue
+            fixed = ui.store().correct(shown_analysis.article_id, kind=kind, statement_id=sid, value=value,
+                                       made_by=ui.made_by())
+            done.append(saved_message(shown_analysis, kind=kind, statement_id=sid, value=value))
+    except AnalysisError as exc:
+        st.session_state["q_error"] = str(exc)
+        return
+    ui.corrected(fixed)
+    for key in _KEYS:
+        st.session_state[key] = None
+    st.session_state["q_done"] = " ".join(done)
+
+if not store.exists(result.article_id):
+    st.info("This analysis is not in the store, so it cannot be corrected.")
+else:
+    if done := st.session_state.pop("q_done", None):
+        st.success(f"Saved. {done}")
+    if problem := st.session_state.pop("q_error", None):
+        st.error(problem)
+    said = statement_choices(result)
+    actors = actor_choices(result)
+    targets = {KEEP_TARGET: "keep the target as it is", _NO_TARGET: "no target", **actors}
+    with st.form("fix_statement_form", border=True):
+        st.selectbox("Statement", list(said), index=None, format_func=said.get, key="fix_statement",
+                     placeholder="pick a statement")
+        c1, c2 = st.columns(2)
+        c1.selectbox("Stance", list(STANCE_LABELS), index=None, key="fix_stance",
+                     placeholder="keep the stance as it is")
+        c2.selectbox("Target (the actor it reacts to)", list(targets), index=None, format_func=targets.get,
+                     key="fix_target", placeholder="keep the target as it is")
+        st.form_submit_button("Save the correction", type="primary", on_click=_save, args=(result,))
+    log = store.corrections(result.article_id, kinds=STATEMENT_KINDS)
+    if len(log):
+        st.markdown("**Statement corrections of this analysis**, oldest first")
+        st.dataframe(correction_log(log, store.load(result.article_id, corrected=False)), hide_index=True,
+                     width="stretch", key="q_corrections",
+                     column_config={"made_by": "made by", "made_at": "made at (UTC)"})
 
 st.subheader("Article")
 labels = {int(i): f"#{r['statement_id']} · {r['speaker'] if isinstance(r['speaker'], str) else '(no speaker)'} · "

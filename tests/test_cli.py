@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,38 @@ def test_schema_prints_every_table() -> None:
     assert proc.returncode == 0
     for table in ("actors", "mentions", "countries", "statements"):
         assert f"### `{table}`" in proc.stdout.decode()
+
+
+def test_corrections_export_writes_the_stance_fixes_in_the_training_format(tmp_path: Path, sample_analyses) -> None:
+    from analysis.errors import InvalidInputLineError
+    from analysis.settings import load_settings
+    from analysis.store import Store
+    from analysis.training.stance_codebook import correction_examples
+
+    env = {"STANCE_ATLAS_DATA_DIR": str(tmp_path / "store"), "DATABASE_URL": ""}
+    store = Store.from_settings(load_settings(env))
+    analysis = sample_analyses["venezuela-guyana-essequibo-incursion"][0]
+    store.save(analysis)
+    sid = int(analysis.statements["statement_id"].iloc[-1])
+    store.correct(analysis.article_id, kind="stance", statement_id=sid, value="threatening", made_by="a@x.org")
+    person = next(a for a in analysis.actors["actor_id"] if a.startswith("person:"))
+    store.correct(analysis.article_id, kind="country", actor_id=person, value="FRA", made_by="a@x.org")
+    store.dispose()
+    proc = subprocess.run([sys.executable, "-m", "analysis", "corrections", "export", "--jsonl"], capture_output=True,
+                          cwd=ROOT, timeout=120, env={**os.environ, **env}, text=True)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(r["id"], r["label"], r["made_by"]) for r in records] == [(f"{analysis.article_id}:{sid}",
+                                                                        "threatening", "a@x.org")]
+    out = tmp_path / "fixes.jsonl"
+    out.write_text(proc.stdout, encoding="utf-8")
+    examples = correction_examples(str(out))
+    assert [(e.label, e.source, e.group, e.content) for e in examples] == [
+        ("threatening", "correction", records[0]["id"], records[0]["content"])]
+    csv = subprocess.run([sys.executable, "-m", "analysis", "corrections", "export"], capture_output=True, cwd=ROOT,
+                         timeout=120, env={**os.environ, **env}, text=True)
+    assert csv.stdout.splitlines()[0].split(",")[2:5] == ["kind", "actor_id", "statement_id"]
+    assert sorted(line.split(",")[2] for line in csv.stdout.splitlines()[1:]) == ["country", "stance"]
+    out.write_text(proc.stdout.replace('"threatening"', '"furious"'), encoding="utf-8")
+    with pytest.raises(InvalidInputLineError, match="not a stance"):
+        correction_examples(str(out))

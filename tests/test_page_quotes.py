@@ -36,3 +36,27 @@ def test_quotes_mark_the_uncertain_stances(app_test, seed_analysis) -> None:
     assert flags.any()
     assert {int(i): u == "uncertain" for i, u in zip(table["statement_id"], table["uncertain"], strict=True)} == {
         int(i): bool(f) for i, f in flags.items()}
+
+
+def test_a_stance_correction_is_saved_with_who_and_shown_on_every_page(app_test, sample_analyses) -> None:
+    analysis = sample_analyses["iaea-board-iran-censure"][0]
+    said = analysis.statements.dropna(subset=["speaker_country"])
+    rec = said.groupby("speaker_country").filter(lambda g: len(g) == 1).iloc[0]  # its country's only statement
+    sid, new = int(rec["statement_id"]), "protesting" if rec["stance"] != "protesting" else "supportive"
+    at = app_test("quotes", query={"a": analysis.article_id}, store=[analysis])
+    at.button[0].click().run()  # saving an empty form says what it lacks and stores nothing
+    assert [e.value for e in at.error] == ["Pick a statement."]
+    at.selectbox(key="fix_statement").select(sid)
+    at.selectbox(key="fix_stance").select(new)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith(f"Saved. #{sid} · ") and f"stance set to {new}" in at.success[0].value
+    table = at.dataframe[0].value.set_index("statement_id")
+    assert (table.loc[sid, "stance"], table.loc[sid, "stance_method"]) == (new, "correction")
+    log = at.dataframe[1].value
+    assert list(log["made_by"]) == ["local"] and f"stance set to {new}" in log["correction"].iloc[0]
+    assert at.selectbox(key="fix_statement").value is None  # the form is emptied after a save
+    quotes = app_test("quotes", query={"a": analysis.article_id})  # a new session from the share link
+    assert quotes.dataframe[0].value.set_index("statement_id").loc[sid, "stance"] == new
+    countries = app_test("map", query={"a": analysis.article_id}).dataframe[0].value.set_index("iso3")
+    assert countries.loc[rec["speaker_country"], "dominant_stance"] == new

@@ -10,7 +10,7 @@ import pytest
 from analysis import analyze
 from analysis.errors import AnalysisNotFoundError, CorrectionError, InvalidAnalysisIdError, StoreUnavailableError
 from analysis.schema import TABLES
-from analysis.store import Store, check_id
+from analysis.store import SCHEMA_VERSION, Store, check_id
 
 ARTICLE = ("Seoul summoned the Russian ambassador on Tuesday. “This is unacceptable,” said Foreign Minister "
            "Park Min-jun of South Korea. Moscow said it would respond.")
@@ -180,8 +180,65 @@ def test_migrates_a_version_1_store(tmp_path, two_analyses) -> None:
         conn.execute(text("UPDATE schema_version SET version = 1"))
     old.dispose()
     reopened = Store(url)
-    assert reopened.version() == 2
+    assert reopened.version() == SCHEMA_VERSION
     assert len(reopened.stance_over_time()) > 0
+
+
+def test_migrates_a_version_2_store_to_statement_corrections(tmp_path, two_analyses) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = Store(url)
+    a = two_analyses[0]
+    old.save(a)
+    actor = next(r["actor_id"] for r in a.actors.to_dict(orient="records") if r["kind"] == "person")
+    old.correct(a.article_id, kind="country", actor_id=actor, value="JPN", made_by="analyst@example.org")
+    with old.engine.begin() as conn:  # make it look like a store written before version 3
+        conn.execute(text("ALTER TABLE corrections DROP COLUMN statement_id"))
+        conn.execute(text("UPDATE schema_version SET version = 2"))
+    old.dispose()
+    reopened = Store(url)
+    assert reopened.version() == SCHEMA_VERSION == 3
+    sid = int(a.statements["statement_id"].iloc[0])
+    fixed = reopened.correct(a.article_id, kind="stance", statement_id=sid, value="threatening", made_by="b@x.org")
+    assert fixed.actors.set_index("actor_id").loc[actor, "country"] == "JPN"  # the old correction still applies
+    assert fixed.statements.set_index("statement_id").loc[sid, "stance"] == "threatening"
+    log = reopened.corrections(a.article_id)
+    assert list(log["kind"]) == ["country", "stance"] and log["statement_id"].isna().tolist() == [True, False]
+
+
+def test_stance_and_target_corrections_are_stored_and_applied(store, backend_url, two_analyses) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    said = a.statements.dropna(subset=["speaker_actor_id", "speaker_country"]).iloc[0]
+    sid = int(said["statement_id"])
+    new = "protesting" if said["stance"] != "protesting" else "supportive"
+    target = next(r for r in a.actors.to_dict(orient="records")
+                  if r["actor_id"] != said["speaker_actor_id"] and isinstance(r["country"], str)
+                  and r["country"] != said["speaker_country"])
+    store.correct(a.article_id, kind="stance", statement_id=sid, value=new, made_by="analyst@example.org")
+    store.correct(a.article_id, kind="target", statement_id=sid, value=target["actor_id"], made_by="b@example.org")
+    again = Store(backend_url).load(a.article_id)
+    row = again.statements.set_index("statement_id").loc[sid]
+    assert (row["stance"], row["stance_method"], bool(row["stance_uncertain"])) == (new, "correction", False)
+    assert list(row["targets"]) == [target["name"]] and list(row["target_countries"]) == [target["country"]]
+    speaker = again.actors.set_index("actor_id").loc[said["speaker_actor_id"]]
+    assert speaker["stance_toward"][target["name"]] == new
+    log = store.corrections(a.article_id)
+    assert list(zip(log["kind"], log["statement_id"], log["actor_id"], log["made_by"], strict=True)) == [
+        ("stance", sid, said["speaker_actor_id"], "analyst@example.org"),
+        ("target", sid, said["speaker_actor_id"], "b@example.org")]
+    assert list(store.corrections(kinds=("stance",))["kind"]) == ["stance"]
+
+
+@pytest.mark.parametrize(("kind", "statement", "value", "message"), [
+    ("stance", 999, "threatening", "no statement #999"), ("stance", 0, "angry", "not a stance"),
+    ("stance", None, "neutral", "not a statement number"), ("target", 0, "person:nobody", "no actor")])
+def test_bad_statement_corrections_are_refused(store, two_analyses, kind, statement, value, message) -> None:
+    a, _ = two_analyses
+    store.save(a)
+    with pytest.raises(CorrectionError, match=message):
+        store.correct(a.article_id, kind=kind, statement_id=statement, value=value, made_by="x")
 
 
 def test_an_unopenable_store_gives_a_clear_error(tmp_path) -> None:

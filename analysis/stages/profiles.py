@@ -4,12 +4,12 @@ stance toward each target.
 An actor's profile is built from the statements it speaks or acts in (`speaker_actor_id`); a country's from the
 statements of all its actors (`speaker_country`), as on the map. The distribution gives each of the six labels its
 share of those statements; where the stance model gave probabilities (`stance_scores`), a statement counts as its
-probabilities, otherwise as one vote for its label. The dominant stance is the most frequent non-neutral stance of
-the statements (`analysis.labels.dominant_stance`): an actor that warns twice and reports twice is concerned; neutral
-only when it says nothing else; ties go to the label with more probability mass, then to the more specific label.
-The evidence is the ids of the statements with the dominant stance, the most confident first. The stance toward each
-target (the actors a statement names, and their countries) is kept apart: Russia can be supportive toward North Korea
-and threatening toward the United States.
+probabilities, otherwise (and where an analyst corrected the stance) as one vote for its label. The dominant stance
+is the most frequent non-neutral stance of the statements (`analysis.labels.dominant_stance`): an actor that warns
+twice and reports twice is concerned; neutral only when it says nothing else; ties go to the label with more
+probability mass, then to the more specific label. The evidence is the ids of the statements with the dominant
+stance, the most confident first. The stance toward each target (the actors a statement names, and their countries)
+is kept apart: Russia can be supportive toward North Korea and threatening toward the United States.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from analysis.schema import Row, is_missing
 
 def _weights(rec: Row) -> dict[str, float]:
     scores = rec.get("stance_scores")
-    if isinstance(scores, dict) and scores:
+    if isinstance(scores, dict) and scores and rec.get("stance_method") != "correction":
         return {label: float(scores.get(label, 0.0)) for label in STANCE_PRECEDENCE}
     stance = rec.get("stance")
     return {label: 1.0 if label == stance else 0.0 for label in STANCE_PRECEDENCE}

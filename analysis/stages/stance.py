@@ -37,6 +37,14 @@ def _passage(article: Article, start: int, end: int) -> str:
     return article.text[lo:hi]
 
 
+def statement_passage(article: Article, rec: Row) -> str:
+    """The sentence(s) around a statement (from its speaker, cue or content to the last of them), as the model sees
+    them."""
+    starts = [int(rec[k]) for k in ("speaker_start", "cue_start", "content_start") if not is_missing(rec[k])]
+    ends = [int(rec[k]) for k in ("speaker_end", "cue_end", "content_end") if not is_missing(rec[k])]
+    return _passage(article, min(starts), max(ends))
+
+
 def combine(model_label: str, model_scores: dict[str, float], lexicon_label: str | None) -> tuple[str, str]:
     """(label, method): the model's label, unless it is unsure and the lexicon found a stance."""
     if lexicon_label and lexicon_label != "neutral" and model_scores[model_label] < LEXICON_BELOW:
@@ -60,9 +68,7 @@ def decide_stance(article: Article, statements: list[Row]) -> dict[str, list[Row
 
     items = []
     for rec in statements:
-        starts = [int(rec[k]) for k in ("speaker_start", "cue_start", "content_start") if not is_missing(rec[k])]
-        ends = [int(rec[k]) for k in ("speaker_end", "cue_end", "content_end") if not is_missing(rec[k])]
-        items.append(StanceInput(_passage(article, min(starts), max(ends)),
+        items.append(StanceInput(statement_passage(article, rec),
                                  speaker=_text(rec["speaker_text"]) or _text(rec["speaker"]),
                                  cue=_text(rec["cue_text"]), content=_text(rec["content_text"])))
     rows = []

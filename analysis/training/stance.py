@@ -54,6 +54,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--context", choices=["none", "passage"], default="none",
                    help="passage: the passage around the statement follows the content as a 4th segment")
     p.add_argument("--no-calibrate", action="store_true", help="with --labels: keep temperature 1")
+    p.add_argument("--with-corrections", nargs="?", const="store", default=None, metavar="JSONL",
+                   help="add the team's stance corrections to the training data (codebook training; implies --labels "
+                        "data/stance/codebook_labels.tsv when not given): from a file written by `python -m analysis "
+                        "corrections export --jsonl`, or, with no file, from the store (DATABASE_URL or the SQLite "
+                        "file)")
     p.add_argument("--history", type=Path, default=HISTORY,
                    help="with --labels: append this run's held-apart figures to this TSV (the card shows it)")
     return p.parse_args(argv)
@@ -293,6 +298,10 @@ rare in it.
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     args = _parse_args(argv)
+    if args.with_corrections and not args.labels:
+        from analysis.evaluate.stance_labels import DEFAULT_LABELS_PATH
+
+        args.labels = DEFAULT_LABELS_PATH
     if args.labels:
         train_codebook(args, build_training_set)
     else:

@@ -129,6 +129,10 @@ def train_codebook(args: argparse.Namespace, build_distant: Any = None) -> dict[
     examples = list(kept)
     if args.distant:
         examples += build_distant(args)
+    if getattr(args, "with_corrections", None):
+        fixes = correction_examples(args.with_corrections)
+        print(f"{len(fixes)} analysts' stance corrections added ({args.with_corrections})", flush=True)
+        examples += fixes
     config = StanceConfig(
         base_model_sha256=base_model_sha256(), max_length=args.max_length, input_format=args.input_format,
         pooling=args.pooling, bf16=not args.no_bf16, extra={"head_dropout": args.head_dropout}, context=args.context,
@@ -168,6 +172,37 @@ def train_codebook(args: argparse.Namespace, build_distant: Any = None) -> dict[
     if not args.no_card:  # re-render with this run in the history
         (args.out / "MODEL_CARD.md").write_text(_card(args, config, log), encoding="utf-8")
     return log
+
+
+def correction_examples(source: str) -> list[Any]:
+    """The team's stance corrections as training examples (source `correction`): read from a JSONL file written by
+    `python -m analysis corrections export --jsonl`, or, when `source` is "store", from the configured store.
+
+    Raises:
+        InputFileNotFoundError: no such file. InvalidInputLineError: a line is not a correction record.
+    """
+    from analysis.training.stance_data import Example
+
+    if source == "store":
+        from analysis.dashboard.corrections import team_stance_records
+        from analysis.settings import load_settings
+        from analysis.store import Store
+
+        records = team_stance_records(Store.from_settings(load_settings()))
+    else:
+        from analysis.cli import read_jsonl
+
+        records = read_jsonl(source, {"id": str, "label": str, "speaker": str, "cue": str, "content": str,
+                                      "text": str})
+    out = []
+    for rec in records:
+        if rec["label"] not in STANCE_LABELS:
+            from analysis.errors import InvalidInputLineError
+
+            raise InvalidInputLineError(f"correction {rec['id']}: {rec['label']!r} is not a stance")
+        out.append(Example(rec["label"], rec["speaker"], rec["cue"], rec["content"], "correction", rec["id"],
+                           rec["text"]))
+    return out
 
 
 def _dev_examples(dev: Any) -> list[Any]:
