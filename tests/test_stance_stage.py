@@ -33,6 +33,10 @@ def test_seed_stances(seed_analysis) -> None:
     assert list(signed["stance"]) == ["supportive"]
     response = stmt[stmt["content_text"].str.contains("response", na=False)]
     assert len(response) and set(response["stance"]) == {"threatening"}
+    measures = stmt[stmt["content_text"].str.contains("various measures", na=False)]  # the codebook's own example
+    assert len(measures) and set(measures["stance"]) == {"threatening"}
+    arms = stmt[stmt["content_text"].str.contains("providing arms to Ukraine", na=False)]  # Seoul's, not Zinoviev's
+    assert len(arms) and set(arms["stance"]) == {"threatening"}
 
 
 def test_the_lexicon_decides_only_where_the_model_is_unsure() -> None:
