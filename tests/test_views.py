@@ -210,7 +210,8 @@ def test_map_stance_toward_one_target(seed_analysis) -> None:
         assert view["dominant_stance"].to_dict() == expected, target
         assert ((view["dominant_stance"] == "no statement") == (view["statements"] == 0)).all()
     ukraine = country_view(seed_analysis, toward="UKR").set_index("iso3")["dominant_stance"]
-    assert (ukraine["RUS"], ukraine["KOR"], ukraine["USA"]) == ("threatening", "outraged", "no statement")
+    # Seoul's "would consider providing arms to Ukraine" is threatening (the codebook's "could provide arms")
+    assert (ukraine["RUS"], ukraine["KOR"], ukraine["USA"]) == ("threatening", "threatening", "no statement")
     assert set(arcs(seed_analysis, toward="UKR")["to_iso3"]) == {"UKR"}
     assert set(arcs(seed_analysis, toward="Vladimir Putin")["to_iso3"]) == {"RUS"}
     assert country_view(seed_analysis, toward=None).equals(country_view(seed_analysis))
