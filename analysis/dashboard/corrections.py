@@ -345,7 +345,7 @@ def correction_log(log: pd.DataFrame, original: Analysis) -> pd.DataFrame:
             sid = rec.get("statement_id")
             stmt = said.get(int(sid)) if not is_missing(sid) else None
             what = statement_label(stmt, 50) if stmt else f"statement #{sid}"
-            text = f"{what}: {_statement_change(rec['kind'], value, names)}"
+            text = f"{_statement_change(rec['kind'], value, names)} · {what}"  # the change first: it is cut last
         elif rec["kind"] == "country":
             place = f"{countries[value].name} ({value})" if value in countries else (value or "no country")
             text = f"{who}: country set to {place}"
