@@ -277,3 +277,24 @@ def test_scorer_on_mini_polnear(tmp_path: Path) -> None:
     linked = result.linked_scores()
     assert linked["source"][:2] == pytest.approx((2 / 3, 2 / 3))
     assert linked["content"][:2] == pytest.approx((2 / 4, 2 / 3))
+    assert scores["content"]["jaccard"][:2] == pytest.approx((3 / 4, 3 / 3))  # "exports had fallen": 16 of 20 chars
+    assert result.speakers == {"direct": [1, 1], "mixed": [0, 0], "indirect": [2, 1]}  # "warned" was missed
+
+
+def test_the_stricter_match_needs_half_of_the_union() -> None:
+    from analysis.evaluate.polnear import GoldRelation
+    from analysis.evaluate.quotes import RoleCounts, gold_kind, jaccard
+
+    assert jaccard(frozenset(range(10)), frozenset(range(5, 15))) == pytest.approx(5 / 15)
+    assert jaccard(frozenset(range(10)), frozenset(range(0, 20))) == pytest.approx(0.5)
+    counts = RoleCounts()
+    counts.add([frozenset(range(0, 4)), frozenset(range(10, 30))], [frozenset(range(0, 10)), frozenset(range(10, 30))])
+    assert (counts.overlap, counts.jaccard) == (2, 1)  # the 4-character span only touches its gold span
+    text = 'He said "we will go." She said that we "may" go. They said we go.'
+
+    def rel(s: str) -> GoldRelation:
+        start = text.index(s)
+        return GoldRelation(source=None, cue=None, content=((start, start + len(s)),))
+
+    assert [gold_kind(text, rel(s)) for s in ('"we will go."', 'we "may" go', "we go")] == [
+        "direct", "mixed", "indirect"]

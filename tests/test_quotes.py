@@ -181,3 +181,47 @@ def test_quotes_cli_names_a_malformed_line() -> None:
                           input=b'{"id": "a", "text": "x"}\nnot json\n', capture_output=True)
     assert proc.returncode == 2
     assert "line 2" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+
+
+WIRE = (
+    "Trade war deepens as Brussels hits back\n\n"
+    "By JANE ROE and JOHN DOE, Associated Press\n\n"
+    "BRUSSELS (AP) — The European Union said on Monday it would impose tariffs on American steel. "
+    "\"We will respond in kind,\" said Anna Berg, a spokesperson for the European Commission.\n\n"
+    "Photo: Trucks wait at the border in Calais. (AP Photo/Mark Lee)\n\n"
+    "Washington criticised the decision.\n\n"
+    "Doe reported from Beijing. Associated Press writers Kim Lee and Tom Hart contributed to this report.\n"
+)
+
+
+def test_bylines_datelines_credits_and_captions_are_neither_actors_nor_statements() -> None:
+    from analysis.stages.article import furniture_spans
+
+    parts = [WIRE[s:e].strip() for s, e in furniture_spans(WIRE)]
+    assert parts == ["By JANE ROE and JOHN DOE, Associated Press", "BRUSSELS (AP) —",
+                     "Photo: Trucks wait at the border in Calais. (AP Photo/Mark Lee)", "Doe reported from Beijing.",
+                     "Associated Press writers Kim Lee and Tom Hart contributed to this report."]
+    result = analyze(WIRE)
+    names = set(result.actors["name"])
+    assert not names & {"JANE", "JANE ROE", "JOHN DOE", "Doe", "Kim Lee", "Tom Hart", "Mark Lee"}
+    assert {"European Union", "Anna Berg", "United States"} <= names
+    said = {(s["speaker"], s["content_text"]) for s in result.statements.to_dict(orient="records")}
+    assert ("European Union", "it would impose tariffs on American steel") in said  # not run back into the byline
+    assert ("Anna Berg", '"We will respond in kind,"') in said
+    assert all("reported from" not in str(c) and "contributed" not in str(c) for _, c in said)
+
+
+def test_a_body_sentence_that_looks_like_furniture_stays() -> None:
+    from analysis.stages.article import furniture_spans
+
+    text = "By Monday, Japan said the talks had failed.\n\nKIM said it was too late.\n\nThe ministers met in Rome."
+    assert furniture_spans(text) == []
+
+
+def test_a_reaction_inside_a_statement_is_the_reactors_own() -> None:
+    text = ("Seoul has also said it would consider providing arms to Ukraine in a statement that sparked outrage "
+            "from Russian ambassador Georgy Zinoviev.")
+    said = {s["speaker"]: s for s in statements(text)}
+    assert said["South Korea"]["content_text"] == "it would consider providing arms to Ukraine"
+    assert said["Georgy Zinoviev"]["kind"] == "action" and said["Georgy Zinoviev"]["cue_text"] == "sparked outrage"
+    assert said["Georgy Zinoviev"]["lexicon_stance"] == "outraged"

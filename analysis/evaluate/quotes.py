@@ -14,8 +14,14 @@ Metrics, per role (source, cue, content), micro-averaged over all articles:
 * overlap: a predicted span matches a gold span of the same role when they share at least one non-whitespace
   character; matching is one-to-one (greedy, largest shared character count first), so one long prediction covering
   two gold spans counts once. P = matched / predicted, R = matched / gold.
+* jaccard (the stricter match): as overlap, but a pair counts only when the two spans share at least half of the
+  union of their non-whitespace characters (character Jaccard >= 0.5); one-to-one, greedy by Jaccard.
 * proportional (Citron's "overlap" metric): P = shared characters / predicted characters, R = shared characters /
   gold characters, summed over the corpus (Citron counts tokens; we count non-whitespace characters).
+
+Speaker accuracy per kind: each gold relation is direct (its content is one quotation), mixed (a quotation inside
+reported speech), indirect (no quotation mark); among the gold relations of each kind, the share whose cue a prediction
+matches (overlap, one-to-one) with that prediction's source matching the gold source at Jaccard >= 0.5.
 
 A discontinuous span (content split around its cue, or the fragments of one predicted content tuple) is one span:
 the set of the characters of all its fragments.
@@ -100,6 +106,7 @@ class RoleCounts:
     gold: int = 0
     exact: int = 0
     overlap: int = 0
+    jaccard: int = 0
     shared_chars: int = 0
     predicted_chars: int = 0
     gold_chars: int = 0
@@ -124,6 +131,8 @@ class RoleCounts:
                 used_p.add(i)
                 used_g.add(j)
         self.overlap += len(used_p)
+        self.jaccard += len(_one_to_one([(j, i, k) for i, p in enumerate(pred) for k, g in enumerate(gold)
+                                         if (j := jaccard(p, g)) >= JACCARD_MIN]))
         pred_union = frozenset().union(*pred) if pred else frozenset()
         gold_union = frozenset().union(*gold) if gold else frozenset()
         self.shared_chars += len(pred_union & gold_union)
@@ -135,8 +144,43 @@ class RoleCounts:
         return {
             "exact": _prf(self.exact, self.predicted, self.exact, self.gold),
             "overlap": _prf(self.overlap, self.predicted, self.overlap, self.gold),
+            "jaccard": _prf(self.jaccard, self.predicted, self.jaccard, self.gold),
             "proportional": _prf(self.shared_chars, self.predicted_chars, self.shared_chars, self.gold_chars),
         }
+
+
+#: the stricter match: two spans match when they share at least half of their union of characters
+JACCARD_MIN = 0.5
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    """Character Jaccard of two spans: shared / union (0 for two empty spans)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def _one_to_one(pairs: list[tuple[float, int, int]]) -> dict[int, int]:
+    """Greedy one-to-one matching of (score, i, j) pairs, best score first: i -> j."""
+    match: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, j in sorted(pairs, key=lambda item: (-item[0], item[1], item[2])):
+        if i not in match and j not in used:
+            match[i] = j
+            used.add(j)
+    return match
+
+
+def gold_kind(text: str, relation: GoldRelation) -> str:
+    """direct (the content is one quotation), mixed (a quotation inside reported speech) or indirect."""
+    if not is_direct(text, relation):
+        return "indirect"
+    content = "".join(text[a:b] for a, b in relation.content).strip().rstrip(".,;:")
+    inner = content.strip(_QUOTE_CHARS + " ").rstrip(".,;:")
+    opened = content[:1] in _QUOTE_CHARS
+    return "direct" if opened and not any(ch in _QUOTE_CHARS for ch in inner) else "mixed"
+
+
+KINDS = ("direct", "mixed", "indirect")
 
 
 def _prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> tuple[float, float, float]:
@@ -154,6 +198,8 @@ class EvalResult:
     counts: dict[str, RoleCounts] = field(default_factory=lambda: {role: RoleCounts() for role in ROLES})
     #: relation-level "linked" counts per role: [matched predicted, predicted with role, matched gold, gold with role]
     linked: dict[str, list[int]] = field(default_factory=lambda: {role: [0, 0, 0, 0] for role in ("source", "content")})
+    #: per gold kind: [gold relations, speaker right (cue matched and source at Jaccard >= 0.5)]
+    speakers: dict[str, list[int]] = field(default_factory=lambda: {kind: [0, 0] for kind in KINDS})
     articles: int = 0
     seconds: float = 0.0
     failures: int = 0
@@ -174,6 +220,8 @@ class EvalResult:
                 for role, c in self.counts.items()
             },
             "linked_overlap": {role: list(v) for role, v in self.linked_scores().items()},
+            "speaker_accuracy_by_kind": {kind: {"gold": n, "right": right, "accuracy": right / n if n else None}
+                                         for kind, (n, right) in self.speakers.items()},
         }
 
 
@@ -195,12 +243,15 @@ def score_links(result: EvalResult, text: str, gold: Sequence[GoldRelation], pre
         ((len(pc & gc), i, j) for i, pc in enumerate(pred_cues) for j, gc in enumerate(gold_cues) if pc & gc),
         key=lambda item: (-item[0], item[1], item[2]),
     )
-    match: dict[int, int] = {}
-    used: set[int] = set()
-    for _, i, j in pairs:
-        if i not in match and j not in used:
-            match[i] = j
-            used.add(j)
+    match = _one_to_one(pairs)
+    gold_of = {j: i for i, j in match.items()}
+    for j, g in enumerate(gold):
+        counts = result.speakers[gold_kind(text, g)]
+        counts[0] += 1
+        i = gold_of.get(j)
+        if i is not None and g.source and predicted[i].source and \
+                jaccard(_chars(predicted[i].source, text), _chars(g.source, text)) >= JACCARD_MIN:
+            counts[1] += 1
     for role in ("source", "content"):
         counts = result.linked[role]
         counts[1] += sum(1 for p in predicted if getattr(p, role))
@@ -340,17 +391,20 @@ def format_result(result: EvalResult) -> str:
         f"== {result.name}: {result.articles} articles, {rate:.2f} articles/s "
         f"({1000 * result.seconds / max(1, result.articles):.1f} ms/article), failures {result.failures}",
         f"{'role':8} {'pred':>6} {'gold':>6} | {'exact P':>7} {'R':>6} {'F1':>6} | {'overlap P':>9} {'R':>6} "
-        f"{'F1':>6} | {'prop. P':>7} {'R':>6} {'F1':>6}",
+        f"{'F1':>6} | {'jacc. P':>7} {'R':>6} {'F1':>6} | {'prop. P':>7} {'R':>6} {'F1':>6}",
     ]
     for role, counts in result.counts.items():
         s = counts.scores()
-        cells = " | ".join(" ".join(f"{100 * v:6.1f}" for v in s[k]) for k in ("exact", "overlap", "proportional"))
+        cells = " | ".join(" ".join(f"{100 * v:6.1f}" for v in s[k])
+                           for k in ("exact", "overlap", "jaccard", "proportional"))
         lines.append(f"{role:8} {counts.predicted:6d} {counts.gold:6d} | {cells}")
     linked = result.linked_scores()
     lines.append(
         "linked (cue overlaps a gold cue and the span overlaps that relation's span): "
         + ", ".join(f"{role} P/R/F1 " + "/".join(f"{100 * v:.1f}" for v in linked[role]) for role in linked)
     )
+    lines.append("speaker right (cue matched, source at Jaccard >= 0.5), by gold kind: " + ", ".join(
+        f"{kind} {right / n:.3f} ({right}/{n})" if n else f"{kind} -" for kind, (n, right) in result.speakers.items()))
     return "\n".join(lines)
 
 
@@ -395,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         f"first sorted annotator file per article"
     )
     print(OVERLAP_RULE)
+    print("jaccard: the same one-to-one match, a pair counting only at character Jaccard >= 0.5 (the stricter match)")
     print(
         "exact: same non-whitespace characters; proportional: Citron's overlap metric (shared/predicted and "
         "shared/gold characters)"
@@ -402,7 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in [n.strip() for n in args.predictors.split(",") if n.strip()]:
         predictor = _predictor(name)
-        predictor(articles[0].text if articles else "Warm-up.")  # load models outside the timing
+        try:  # load models outside the timing
+            predictor("Warm-up: the minister said the talks would resume.")
+        except Exception as exc:  # a peer that fails on the warm-up is still scored (its failures counted)
+            print(f"[{name}] warm-up raised {type(exc).__name__}: {str(exc)[:160]}", file=sys.stderr)
         for result in evaluate(predictor, articles, name, direct_only_too=name == "textacy"):
             print(format_result(result), flush=True)
             results.append(result.as_dict())

@@ -335,3 +335,49 @@ def parse_article(article: Article, nlp: Any) -> Article:
     """
     doc = nlp(article.text)
     return replace(article, doc=doc, sentences=SentenceIndex.from_doc(doc))
+
+
+# ---- newsroom furniture: bylines, datelines, credits, captions, link lists -----------------------------------------
+
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
+#: "By JANE ROE and JOHN DOE, Associated Press" / "By Jane Roe | Reuters": a line of capitalised words after "By"
+_BYLINE = re.compile(rf"^[ \t]*By\s+{_NAME}(?:\s*(?:,|and|&|\|)\s*{_NAME})*[ \t]*$", re.MULTILINE)
+#: "BRUSSELS (AP) —", "GENEVA, Switzerland (Reuters) -": where the story was filed, before its first sentence
+_DATELINE = re.compile(r"^[ \t]*[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .'’-]+)?\s*(?:\([A-Za-z .]{2,20}\)\s*)?[—–-]+\s*",
+                       re.MULTILINE)
+#: credits at the foot: "Doe reported from Beijing.", "Associated Press writers A and B contributed to this report.",
+#: "Reporting by A; Editing by B"
+_CREDIT = re.compile(
+    rf"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))[ \t]*(?:{_NAME}\s+reported\s+from\s+{_NAME}(?:,\s*{_NAME})?\."
+    r"|[^.\n]{0,200}\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|story)\b[^.\n]{0,80}\.?"
+    r"|(?:Additional\s+)?(?:Reporting|Writing|Editing)\s+by\s+[^\n]{0,200})",
+    re.MULTILINE)
+#: photo captions and credits: "Photo: ... (AP Photo/Jane Roe)", a line ending in "(Getty Images)"
+_CAPTION = re.compile(r"^[ \t]*(?:(?:Photo|Image|Caption|Picture|Video)\s*:[^\n]*"
+                      r"|[^\n]*\((?:AP|AFP|Reuters|EPA)\s+Photo[^\n)]*\)[^\n]*"
+                      r"|[^\n]*\((?:Getty Images|Reuters|AFP|EPA)[^\n)]*\)[ \t]*)$", re.MULTILINE | re.IGNORECASE)
+#: the line that opens a trailing list of links to other articles
+LINK_LIST = re.compile(r"^\s*(?:read more|related|see also|more on this|further reading|recommended)\s*:?\s*$",
+                        re.IGNORECASE | re.MULTILINE)
+
+
+def furniture_spans(text: str) -> list[tuple[int, int]]:
+    """The parts of an article that are newsroom furniture, not its story: bylines, datelines, credit lines (who
+    reported from where, who contributed), photo captions, and a trailing list of links ("Read more:") to the end.
+    No actor or statement is taken from them. Sorted (start, end) character ranges."""
+    spans = [m.span() for rx in (_BYLINE, _CREDIT, _CAPTION) for m in rx.finditer(text) if m.end() > m.start()]
+    spans += [m.span() for m in _DATELINE.finditer(text) if _opens_paragraph(text, m.start())]
+    links = list(LINK_LIST.finditer(text))
+    if links:
+        spans.append((links[-1].start(), len(text)))
+    return sorted(spans)
+
+
+def _opens_paragraph(text: str, start: int) -> bool:
+    return start == 0 or text[start - 1] == "\n"
+
+
+def in_spans(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether a character offset lies inside one of the sorted spans."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return any(s <= pos < e for s, e in spans[max(0, i - 3): i + 1])

@@ -17,7 +17,7 @@ from typing import Any
 from analysis.rules.acts import stance_acts
 from analysis.rules.lexicon import lexicon_stance
 from analysis.schema import Row
-from analysis.stages.article import Article
+from analysis.stages.article import LINK_LIST, Article, furniture_spans, in_spans
 
 _QUOTE_CHARS = '"“”„«»‘’\''
 _OPEN_QUOTES = '"“„«'
@@ -91,6 +91,49 @@ class _Context:
     def kind(self, actor_id: str) -> str:
         return str(self.actors[actor_id]["kind"])
 
+    def gender(self, actor_id: str) -> str | None:
+        """"f", "m" or None: what the article's own pronouns say of a person (see `_genders`)."""
+        if not hasattr(self, "_genders"):
+            self._genders = _genders(self)
+        return self._genders.get(actor_id)
+
+
+_HONORIFIC = {"mr": "m", "mr.": "m", "ms": "f", "ms.": "f", "mrs": "f", "mrs.": "f", "miss": "f", "madam": "f",
+              "sir": "m", "lady": "f", "lord": "m"}
+_SHE, _HE = frozenset({"she", "her", "hers", "herself"}), frozenset({"he", "him", "his", "himself"})
+
+
+def _genders(ctx: _Context) -> dict[str, str]:
+    """Each person's grammatical gender as the article uses it: an honorific before a mention ("Ms. Duval"), else
+    the first personal pronoun after a sentence that names that person and no other (in it or the next sentence),
+    by majority. Persons the text never refers to so stay unknown."""
+    votes: dict[str, list[str]] = {}
+    people = [m for m in ctx.mentions if ctx.kind(m["actor_id"]) == "person"]
+    for m in people:
+        before = ctx.text[max(0, m["start"] - 6):m["start"]].split()
+        if before and before[-1].lower() in _HONORIFIC:
+            votes.setdefault(m["actor_id"], []).extend([_HONORIFIC[before[-1].lower()]] * 3)
+    sents = list(ctx.doc.sents)
+    for i, sent in enumerate(sents):
+        named = {m["actor_id"] for m in people if sent.start_char <= m["start"] < sent.end_char}
+        if len(named) != 1:
+            continue
+        (who,) = named
+        last = max(m["end"] for m in people if m["actor_id"] == who and sent.start_char <= m["start"] < sent.end_char)
+        window = [t for t in sent if t.idx >= last] + (list(sents[i + 1]) if i + 1 < len(sents) else [])
+        for t in window:
+            if t.idx > last and t.ent_type_ == "PERSON":
+                break  # someone else is named before a pronoun comes
+            if t.lower_ in _SHE or t.lower_ in _HE:
+                votes.setdefault(who, []).append("f" if t.lower_ in _SHE else "m")
+                break
+    out = {}
+    for who, got in votes.items():
+        f, m = got.count("f"), got.count("m")
+        if f != m:
+            out[who] = "f" if f > m else "m"
+    return out
+
 
 def headline_end(text: str) -> int:
     """Return where a leading headline line ends (0 when the text has none).
@@ -104,14 +147,29 @@ def headline_end(text: str) -> int:
     return 0
 
 
-_TRAILER = re.compile(r"^\s*(?:read more|related|see also|more on this|further reading|recommended)\s*:?\s*$",
-                      re.IGNORECASE | re.MULTILINE)
-
-
 def trailer_start(text: str) -> int:
     """Where a trailing list of links ("Read more:", "Related:") starts: statements there are other articles'."""
-    matches = list(_TRAILER.finditer(text))
+    matches = list(LINK_LIST.finditer(text))
     return matches[-1].start() if matches else len(text)
+
+
+def _clipped(text: str, fragments: list[tuple[int, int]], outside: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The fragments with the parts that lie in `outside` spans cut off their ends (whitespace trimmed); fragments
+    left empty are dropped."""
+    out = []
+    for start, end in fragments:
+        for lo, hi in outside:
+            if lo <= start < hi:
+                start = hi
+            if lo < end <= hi:
+                end = lo
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            out.append((start, end))
+    return out
 
 
 def _char_span_tokens(doc: Any, start: int, end: int) -> Any:
@@ -154,10 +212,15 @@ def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list
     earlier = [m for m in ctx.mentions if m["end"] <= before]
     recent_speakers = [s.speaker_actor_id for s in previous if s.speaker_actor_id and s.start < before]
     if len(words) == 1 and head in _PRONOUNS_PERSON:
+        wanted = "f" if head in _SHE else "m"
+
+        def fits(actor_id: str) -> bool:  # "she" is never a man the article calls "he"
+            return ctx.kind(actor_id) == "person" and ctx.gender(actor_id) in (None, wanted)
+
         for actor_id in reversed(recent_speakers[-2:]):
-            if ctx.kind(actor_id) == "person":
+            if fits(actor_id):
                 return actor_id
-        people = [m for m in earlier if ctx.kind(m["actor_id"]) == "person"]
+        people = [m for m in earlier if fits(m["actor_id"])]
         return str(people[-1]["actor_id"]) if people else None
     if len(words) == 1 and head in _PRONOUNS_GROUP:
         for actor_id in reversed(recent_speakers[-2:]):
@@ -313,6 +376,9 @@ def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip
         anchor = cue[0] if cue else content[0][0]
         if anchor < skip_before or anchor >= skip_after:
             continue
+        if cue is not None and _infinitive_cue(ctx.doc, cue):
+            continue  # "to instruct", "to consider": a purpose or a plan, not a statement (a fragment)
+        content = [_whole_phrase(ctx.doc, s, e) for s, e in content]
         source = (a.source.start, a.source.end) if a.source else None
         if source is None and cue is not None and _lemma(ctx.doc, *cue) in _SPEECH_VERBS:
             found = _parse_source(ctx.doc, cue)
@@ -322,6 +388,29 @@ def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip
         stmt.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
         out.append(stmt)
     return out
+
+
+def _infinitive_cue(doc: Any, cue: tuple[int, int]) -> bool:
+    """Whether a cue is an infinitive fragment ("to instruct"): it starts with "to" before a bare verb."""
+    span = _char_span_tokens(doc, *cue)
+    return span is not None and len(span) >= 2 and span[0].lower_ == "to" and span[1].tag_ == "VB"
+
+
+def _whole_phrase(doc: Any, start: int, end: int) -> tuple[int, int]:
+    """A content span that stops inside a phrase ("... the additional tariffs came a") grown to the end of the
+    phrase its last word belongs to, within its sentence: a statement's content is a clause, never a cut phrase."""
+    span = _char_span_tokens(doc, start, end)
+    if span is None or not len(span):
+        return start, end
+    last = span[-1]
+    sent_end = last.sent.end
+    grow = last.i
+    while grow + 1 < sent_end and doc[grow].dep_ in ("det", "amod", "compound", "nummod", "poss", "case", "prep",
+                                                     "aux", "neg", "nmod") and doc[grow].head.i > grow:
+        grow = doc[grow].head.i
+    if grow == last.i:
+        return start, end
+    return start, doc[grow].idx + len(doc[grow])
 
 
 def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, skip_after: int) -> list[_Statement]:
@@ -351,6 +440,61 @@ def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, sk
         stmt = _Statement(kind="action", cue=(cue_span.start_char, cue_span.end_char), content=[(cs, ce)],
                         source=(subj.start_char, subj.end_char), cue_lemma=a.lemma, act_label=a.label)
         out.append(stmt)
+    return out
+
+
+#: "... in a statement that sparked outrage from Z": a reaction reported inside another statement is Z's own
+_REACTION = re.compile(
+    r"\b(?:sparked|sparking|drew|drawing|draws|prompted|prompting|triggered|triggering|provoked|provoking|"
+    r"earned|earning|won|winning)\s+(?:an?\s+)?(?:angry\s+|sharp\s+|swift\s+|strong\s+|immediate\s+)?"
+    r"(outrage|anger|fury|condemnation|criticism|rebuke|protests?|concern|alarm|praise|support|welcome)"
+    r"\s+from\s+", re.IGNORECASE)
+_REACTION_LABEL = {"outrage": "outraged", "anger": "outraged", "fury": "outraged", "condemnation": "outraged",
+                   "criticism": "outraged", "rebuke": "outraged", "protest": "protesting", "protests": "protesting",
+                   "concern": "concerned", "alarm": "concerned", "praise": "supportive", "support": "supportive",
+                   "welcome": "supportive"}
+#: where the clause that reports the reaction starts, just before its verb ("in a statement that", "which")
+_REACTION_CLAUSE = re.compile(r"(?:,?\s+in\s+an?\s+\w+(?:\s+\w+)?\s+that|,?\s+which|,\s+a\s+move\s+that|"
+                              r",?\s+that)\s*$", re.IGNORECASE)
+
+
+def _token_at(doc: Any, char: int) -> int:
+    """Index of the first token starting at or after a character offset."""
+    return next((t.i for t in doc if t.idx >= char), len(doc))
+
+
+def _reactor(ctx: _Context, start: int) -> tuple[int, int] | None:
+    """The noun phrase after "... outrage from" (its object: "Russian ambassador Georgy Zinoviev"), when it names an
+    actor; else None."""
+    before = [t for t in ctx.doc[max(0, _token_at(ctx.doc, start) - 2):_token_at(ctx.doc, start)] if t.lower_ == "from"]
+    obj = next((c for c in before[-1].children if c.dep_ == "pobj"), None) if before else None
+    if obj is None:
+        return None
+    span = _noun_phrase(obj)
+    return span if ctx.mentions_in(*span) else None
+
+
+def _reactions(ctx: _Context, statements: list[_Statement], skip_before: int, skip_after: int) -> list[_Statement]:
+    """Reactions reported inside a statement ("Seoul said it would arm Ukraine in a statement that sparked outrage
+    from Russia's ambassador"): each becomes its reactor's own statement (kind action, cue "sparked outrage",
+    labelled by the reaction's noun), and the statement it sat in ends before the clause that reports it."""
+    out: list[_Statement] = []
+    for m in _REACTION.finditer(ctx.text):
+        if m.start() < skip_before or m.start() >= skip_after:
+            continue
+        source = _reactor(ctx, m.end())
+        if source is None:
+            continue
+        source_end = source[1]
+        cue = (m.start(), m.end(1))
+        stmt = _Statement(kind="action", cue=cue, content=[(m.start(), source_end)], source=source,
+                          cue_lemma=m.group(1).lower(), act_label=_REACTION_LABEL[m.group(1).lower()])
+        out.append(stmt)
+        for host in statements:
+            if host.cue and host.cue[0] <= m.start() and any(s <= m.start() < e for s, e in host.content):
+                clause = _REACTION_CLAUSE.search(ctx.text, 0, m.start())
+                cut = clause.start() if clause and m.start() - clause.start() < 40 else m.start()
+                host.content = _clipped(ctx.text, host.content, [(cut, max(e for _, e in host.content))])
     return out
 
 
@@ -412,6 +556,12 @@ def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
         raw = attributions_batch([article.text])[0]
     statements = _from_attributions(ctx, raw, skip, stop)
     statements += _from_acts(ctx, statements, skip, stop)
+    statements += _reactions(ctx, statements, skip, stop)
+    furniture = furniture_spans(article.text)  # a credit line ("Doe reported from Beijing.") is no statement
+    statements = [s for s in statements if not in_spans(furniture, s.cue[0] if s.cue else s.start)]
+    outside = [(0, skip), *furniture] if skip else furniture
+    for stmt in statements:  # a content never runs back into the headline, a byline or a dateline
+        stmt.content = _clipped(article.text, stmt.content, outside) or stmt.content
     statements.sort(key=lambda s: s.start)
     done: list[_Statement] = []
     for stmt in statements:

@@ -19,7 +19,7 @@ from analysis.stages.actors.grouping import (
 )
 from analysis.stages.actors.mentions import Actor, find_mentions
 from analysis.stages.actors.roles import title_and_country
-from analysis.stages.article import Article
+from analysis.stages.article import Article, furniture_spans, in_spans
 
 
 def detect_actors(article: Article, *, gazetteer: Gazetteer | None = None) -> dict[str, list[Row]]:
@@ -39,7 +39,8 @@ def detect_actors(article: Article, *, gazetteer: Gazetteer | None = None) -> di
     doc = article.doc
     if doc is None or article.sentences is None:
         raise ValueError("detect_actors needs a parsed article (see analysis.stages.article.parse_article)")
-    mentions = find_mentions(doc, gaz)
+    furniture = furniture_spans(article.text)  # bylines, datelines, credits, captions: no actors there
+    mentions = [m for m in find_mentions(doc, gaz) if not in_spans(furniture, doc[m.start].idx)]  # token offsets
     actors = gazetteer_actors(mentions, gaz)
     people = person_actors(mentions, gaz)
     adopt_person_names(mentions, people)

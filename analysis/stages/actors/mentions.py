@@ -17,6 +17,7 @@ from analysis.stages.actors.words import (
     ORG_HEADS,
     POSSESSIVE,
     STATE_BODY,
+    TITLE_NOUNS,
 )
 
 
@@ -144,6 +145,40 @@ def _entities(doc: Any) -> list[Any]:
             out[-1].label_ = "PERSON"
         else:
             out.append(ent)
+    names = _appositive_names(doc, out)
+    inside = {i for n in names for i in range(n.start, n.end)}
+    kept = [e for e in out if not any(i in inside for i in range(e.start, e.end))]
+    return sorted(kept + names, key=lambda e: e.start)
+
+
+def _is_role(token: Any) -> bool:
+    """A role noun ("spokesperson", "economist"), or the object of one ("chief of staff")."""
+    def titled(t: Any) -> bool:
+        return t.lower_ in TITLE_NOUNS or t.lower_.endswith(("ist", "man", "woman", "person"))
+
+    return titled(token) or (token.dep_ == "pobj" and token.head.lower_ == "of" and titled(token.head.head))
+
+
+def _appositive_names(doc: Any, ents: list[Any]) -> list[Any]:
+    """Names the tagger missed where the sentence leaves no doubt that they are people: two or three capitalised
+    words set off by commas after a role ("the president's chief of staff, Marguerite Duval, told ..."), as PERSON
+    spans."""
+    taken = {i for e in ents if e.label_ == "PERSON" for i in range(e.start, e.end)}
+    out = []
+    i = 0
+    while i < len(doc) - 3:
+        if doc[i].text != "," or i == 0 or doc[i - 1].pos_ != "NOUN" or not _is_role(doc[i - 1]):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and j - i <= 3 and doc[j].is_title and doc[j].pos_ == "PROPN" and j not in taken:
+            j += 1
+        if 2 <= j - i - 1 <= 3 and j < len(doc) and doc[j].text == ",":
+            span = doc[i + 1:j]
+            span.label_ = "PERSON"
+            out.append(span)
+            i = j
+        i += 1
     return out
 
 
