@@ -12,6 +12,9 @@ from analysis.settings import ROOT, shared_dir
 
 SAMPLES = ROOT / "data" / "samples"
 SAMPLE_SLUGS = sorted(p.stem for p in SAMPLES.glob("*.txt"))
+#: the four short samples (under 800 words): the team store of the Library and Trends tests and the load test's texts
+#: (the two long wire stories are held to their gold in tests/test_long_articles.py)
+SHORT_SAMPLE_SLUGS = [s for s in SAMPLE_SLUGS if len((SAMPLES / f"{s}.txt").read_text(encoding="utf-8").split()) <= 800]
 
 
 #: the PostgreSQL database the store tests use; `.ci/run` creates it on a server on loopback
@@ -103,11 +106,11 @@ def outlet_analyses() -> list:
     from analysis import analyze
 
     out = []
-    for i, slug in enumerate(SAMPLE_SLUGS):
+    for i, slug in enumerate(SHORT_SAMPLE_SLUGS):
         gold = json.loads((SAMPLES / f"{slug}.gold.json").read_text(encoding="utf-8"))
         text = (SAMPLES / f"{slug}.txt").read_text(encoding="utf-8")
         out.append(analyze(text, title=gold["title"], source=("Wire A", "Wire B")[i % 2], published=gold["published"]))
-    first = (SAMPLES / f"{SAMPLE_SLUGS[0]}.txt").read_text(encoding="utf-8")
+    first = (SAMPLES / f"{SHORT_SAMPLE_SLUGS[0]}.txt").read_text(encoding="utf-8")
     out.append(analyze(first, title="Undated copy", source="Wire C"))
     return out
 

@@ -78,3 +78,13 @@ def chromium() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def settle(page, pause_ms: int = 1200) -> None:
+    """Wait until Streamlit has finished the run: no skeletons, no running indicator; then a pause for drawing."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(pause_ms)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from analysis.settings import ROOT
-from tests.served import BROWSER_MARKS, chromium, streamlit_server
+from tests.served import BROWSER_MARKS, chromium, settle, streamlit_server
 
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 PAGES = ["map", "stance", "quotes", "actors", "library"]
@@ -31,23 +31,13 @@ def browser():
         yield b
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished the run: no skeletons, no running indicator, tables drawn."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(1200)
-
-
 def test_a_deep_link_to_a_fresh_server_goes_through_the_app(server: str, browser) -> None:
     # the first visit after the server starts is a share link to an inner page (this test runs first on its server):
     # it must run app.py (navigation, sign-in gate), not pages/map.py alone as Streamlit's old `pages/` mode would
     page = browser.new_page()
     page.goto(server + "/map?a=0123456789abcdef", wait_until="domcontentloaded")
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Analyze", exact=True).wait_for(timeout=60_000)
-    _settle(page)
+    settle(page)
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Analyze" in nav and "Library" in nav
     assert "ui" not in nav.split() and "app" not in nav.split()
@@ -68,7 +58,7 @@ def test_whole_loop_offline_with_screenshots(server: str, browser) -> None:
     page.get_by_text("Sample text").wait_for(timeout=30_000)
     page.get_by_role("button", name="Analyze").click()
     page.get_by_text("Share this analysis").wait_for(timeout=120_000)
-    _settle(page)
+    settle(page)
     assert "a=" in page.url
     article_id = page.url.split("a=")[1][:16]
     page.screenshot(path=str(ARTIFACTS / "analyze.png"), full_page=True)
@@ -83,7 +73,7 @@ def test_whole_loop_offline_with_screenshots(server: str, browser) -> None:
             assert shapes >= 4, f"only {shapes} country shapes on the map"
             base_paths = page.locator(".geo .layer path, .geo path.countries, .geo .countries path").count()
             assert base_paths > 0, "plotly's base map did not draw (topojson not served?)"
-        _settle(page)
+        settle(page)
         assert page.get_by_text("Traceback").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 

@@ -19,7 +19,7 @@ import pytest
 
 from analysis.settings import ROOT, load_settings
 from analysis.store import Store
-from tests.served import BROWSER_MARKS, chromium, streamlit_server
+from tests.served import BROWSER_MARKS, chromium, settle, streamlit_server
 
 pytestmark = BROWSER_MARKS
 SAMPLE = ROOT / "data" / "samples" / "philippines-china-shoal-protest.txt"
@@ -44,15 +44,6 @@ def server(store_dir: Path) -> Iterator[str]:
         yield base
 
 
-def _settle(page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stSkeleton\"]')"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(1000)
-
-
 def _pick(page, label: str, option: str) -> None:
     """Choose `option` in the selectbox labelled `label` (typing filters the options)."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
@@ -67,7 +58,7 @@ def _map_stances(browser, url: str) -> dict[str, str]:
     page = context.new_page()
     page.goto(url, wait_until="domcontentloaded")
     page.locator("path.choroplethlocation").first.wait_for(timeout=60_000)
-    _settle(page)
+    settle(page, 1000)
     pairs = page.evaluate(MAP_TRACES)
     context.close()
     return {iso: name for name, iso in pairs}
@@ -96,12 +87,12 @@ def test_a_stance_correction_reaches_the_map_of_a_new_session_and_the_export(ser
 
         page.goto(f"{server}/quotes?a={article_id}", wait_until="domcontentloaded")
         page.get_by_text("Correct a statement").wait_for(timeout=60_000)
-        _settle(page)
+        settle(page, 1000)
         _pick(page, "Statement", f"#{sid} ·")
         _pick(page, "Stance", new)
         page.get_by_role("button", name="Save the correction").click()
         page.get_by_text("Saved.").wait_for(timeout=60_000)
-        _settle(page)
+        settle(page, 1000)
         assert page.get_by_text(f"stance set to {new}").count() >= 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "quotes-corrected.png"), full_page=True)

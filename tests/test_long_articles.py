@@ -26,7 +26,7 @@ def scored(request) -> tuple[str, dict]:
 
 
 def test_most_gold_statements_are_found_with_their_speaker(scored) -> None:
-    slug, score = scored
+    _, score = scored
     right = score["speaker_ok"] / score["gold"]
     assert score["matched"] / score["gold"] >= 0.85, score["missed"]
     assert right >= 0.72, score["wrong_speaker"]
