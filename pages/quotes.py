@@ -67,21 +67,21 @@ def _save(shown_analysis: Analysis) -> None:
     if problem := missing_statement_pick(sid, stance, target):
         st.session_state["q_error"] = problem
         return
+    changes = ([("stance", stance)] if stance is not None else []) + \
+        ([("target", None if target == _NO_TARGET else target)] if target != KEEP_TARGET else [])
     done = []
-    try:
-        for kind, value in (("stance", stance), ("target", None if target == _NO_TARGET else target)):
-            if (kind == "stance" and stance is None) or (kind == "target" and target == KEEP_TARGET):
-                continue
-            fixed = ui.store().correct(shown_analysis.article_id, kind=kind, statement_id=sid, value=value,
-                                       made_by=ui.made_by())
-            done.append(saved_message(shown_analysis, kind=kind, statement_id=sid, value=value))
-    except AnalysisError as exc:
-        st.session_state["q_error"] = str(exc)
-        return
-    ui.corrected(fixed)
+    for kind, value in changes:
+        try:
+            ui.corrected(ui.store().correct(shown_analysis.article_id, kind=kind, statement_id=sid, value=value,
+                                            made_by=ui.made_by()))
+        except AnalysisError as exc:  # an earlier change of this form stays saved and shown
+            st.session_state["q_error"] = str(exc)
+            return
+        done.append(saved_message(shown_analysis, kind=kind, statement_id=sid, value=value))
     for key in _KEYS:
         st.session_state[key] = None
     st.session_state["q_done"] = " ".join(done)
+
 
 if not store.exists(result.article_id):
     st.info("This analysis is not in the store, so it cannot be corrected.")

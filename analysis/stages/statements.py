@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from analysis.rules.acts import stance_acts
@@ -91,11 +92,10 @@ class _Context:
     def kind(self, actor_id: str) -> str:
         return str(self.actors[actor_id]["kind"])
 
-    def gender(self, actor_id: str) -> str | None:
-        """"f", "m" or None: what the article's own pronouns say of a person (see `_genders`)."""
-        if not hasattr(self, "_genders"):
-            self._genders = _genders(self)
-        return self._genders.get(actor_id)
+    @cached_property
+    def genders(self) -> dict[str, str]:
+        """Person actor id -> "f" or "m", as the article's own pronouns and honorifics say (see `_genders`)."""
+        return _genders(self)
 
 
 _HONORIFIC = {"mr": "m", "mr.": "m", "ms": "f", "ms.": "f", "mrs": "f", "mrs.": "f", "miss": "f", "madam": "f",
@@ -215,7 +215,7 @@ def _refer_back(ctx: _Context, start: int, end: int, before: int, previous: list
         wanted = "f" if head in _SHE else "m"
 
         def fits(actor_id: str) -> bool:  # "she" is never a man the article calls "he"
-            return ctx.kind(actor_id) == "person" and ctx.gender(actor_id) in (None, wanted)
+            return ctx.kind(actor_id) == "person" and ctx.genders.get(actor_id) in (None, wanted)
 
         for actor_id in reversed(recent_speakers[-2:]):
             if fits(actor_id):
@@ -466,7 +466,8 @@ def _token_at(doc: Any, char: int) -> int:
 def _reactor(ctx: _Context, start: int) -> tuple[int, int] | None:
     """The noun phrase after "... outrage from" (its object: "Russian ambassador Georgy Zinoviev"), when it names an
     actor; else None."""
-    before = [t for t in ctx.doc[max(0, _token_at(ctx.doc, start) - 2):_token_at(ctx.doc, start)] if t.lower_ == "from"]
+    at = _token_at(ctx.doc, start)
+    before = [t for t in ctx.doc[max(0, at - 2):at] if t.lower_ == "from"]
     obj = next((c for c in before[-1].children if c.dep_ == "pobj"), None) if before else None
     if obj is None:
         return None

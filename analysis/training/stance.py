@@ -27,7 +27,14 @@ from typing import Any
 
 from analysis.labels import STANCE_LABELS
 from analysis.training import common
-from analysis.training.stance_codebook import HISTORY, OUT_NOTE, _epoch_inputs, _weight_flags, train_codebook
+from analysis.training.stance_codebook import (
+    HISTORY,
+    OUT_NOTE,
+    _epoch_inputs,
+    _weight_flags,
+    start_run,
+    train_codebook,
+)
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -116,15 +123,9 @@ def _dev_scores(net: Any, dev: tuple[list[Any], list[str], list[str]], labels: t
 def _train_run(args: argparse.Namespace, examples: list[Any], config: Any, tokenizer: Any, dev: Any,
                data_seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train one run from the shared initialisation; return its last state (peft key names) and its log."""
-    import torch
+    from analysis.models.stance import encode_inputs
 
-    from analysis.models.stance import StanceModel, encode_inputs
-
-    net, encoder = common.lora_net(args, StanceModel.build_net, config)
-    index = {lab: i for i, lab in enumerate(STANCE_LABELS)}
-    labels = torch.tensor([index[ex.label] for ex in examples])
-    run = common.trainer(args, net, labels, len(STANCE_LABELS), data_seed, count_floor=1.0)
-    log: dict[str, Any] = {"data_seed": data_seed, "n_layers": encoder.config.num_hidden_layers, "epochs": []}
+    net, labels, run, log = start_run(args, examples, config, data_seed)
     for epoch in range(1, args.epochs + 1):
         t_epoch = time.perf_counter()
         encoded = encode_inputs(tokenizer, _epoch_inputs(examples, args.mask_cue, run.rng), config)

@@ -82,19 +82,28 @@ def _figures(logits: list[list[float]], gold: list[str], temperature: float) -> 
     return out
 
 
-def _run(args: argparse.Namespace, examples: list[Any], config: Any, tokenizer: Any, held: tuple[list, list[str]],
-         data_seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train one run; keep the epoch with the best held-apart macro-F1."""
+def start_run(args: argparse.Namespace, examples: list[Any], config: Any, data_seed: int) -> tuple[Any, Any, Any,
+                                                                                                  dict[str, Any]]:
+    """What every stance training run starts from: the LoRA net, the label tensor, the trainer and an empty log."""
     import torch
 
-    from analysis.evaluate.sentiment import metrics
-    from analysis.models.stance import StanceModel, encode_inputs
+    from analysis.models.stance import StanceModel
 
     net, encoder = common.lora_net(args, StanceModel.build_net, config)
     index = {lab: i for i, lab in enumerate(STANCE_LABELS)}
     labels = torch.tensor([index[ex.label] for ex in examples])
     run = common.trainer(args, net, labels, len(STANCE_LABELS), data_seed, count_floor=1.0)
     log: dict[str, Any] = {"data_seed": data_seed, "n_layers": encoder.config.num_hidden_layers, "epochs": []}
+    return net, labels, run, log
+
+
+def _run(args: argparse.Namespace, examples: list[Any], config: Any, tokenizer: Any, held: tuple[list, list[str]],
+         data_seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train one run; keep the epoch with the best held-apart macro-F1."""
+    from analysis.evaluate.sentiment import metrics
+    from analysis.models.stance import encode_inputs
+
+    net, labels, run, log = start_run(args, examples, config, data_seed)
     best, best_state = -1.0, None
     for epoch in range(1, args.epochs + 1):
         t_epoch = time.perf_counter()
