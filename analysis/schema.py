@@ -107,6 +107,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("speaker_actor_id", "string", "The actor who speaks or acts (key into `actors`); null if unknown."),
         Column("speaker", "string", "That actor's name."),
         Column("speaker_country", "string", "That actor's country (ISO alpha-3)."),
+        Column("speaker_org", "string", "The body a person speaker speaks for, as the speaker span names it "
+               "(\"a spokesperson for the State Department, Jane Roe\" -> State Department); null otherwise."),
         Column("cue_text", "string", "The cue as written ('said', 'according to', 'summoned')."),
         Column("cue_start", "Int64", "Character offset of the cue."),
         Column("cue_end", "Int64", "End of the cue (exclusive)."),

@@ -34,7 +34,8 @@ _ROLE_WORDS = {
 _BODY_WORDS = frozenset({"ministry", "department", "agency", "office", "board", "body", "bloc", "alliance", "council",
                          "commission", "government", "administration", "junta", "military", "army", "group",
                          "movement", "organisation", "organization", "court", "embassy", "company", "party",
-                         "union", "coalition", "presidency", "kremlin", "committee"})
+                         "union", "coalition", "presidency", "kremlin", "committee", "association", "federation",
+                         "institute", "chamber", "authority", "regulator", "firm"})
 #: the kinds of actor a description can refer back to ("the bloc" is an international body, not a country)
 _BODY_KINDS: dict[str, tuple[str, ...]] = {
     "bloc": ("international",), "alliance": ("international",), "body": ("international", "organization"),
@@ -42,7 +43,10 @@ _BODY_KINDS: dict[str, tuple[str, ...]] = {
     "commission": ("international", "organization"), "junta": ("organization", "group"),
     "military": ("organization",), "army": ("organization",), "movement": ("group",), "group": ("group",),
     "government": ("country",), "administration": ("country",), "presidency": ("country", "organization"),
-    "kremlin": ("country",),
+    "kremlin": ("country",), "association": ("organization", "group", "international"),
+    "federation": ("organization", "group", "international"), "institute": ("organization",),
+    "chamber": ("organization",), "authority": ("organization",), "regulator": ("organization",),
+    "firm": ("organization",),
 }
 _MEDIA_CUES = frozenset({"according to", "report", "cite", "quote"})
 _HEADLINE_MAX = 200
@@ -319,7 +323,10 @@ def _parse_source(doc: Any, cue: tuple[int, int]) -> tuple[int, int] | None:
         return None
     if subj.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":  # "Zinoviev, who claimed that ..."
         subj = verb.head
-    return _noun_phrase(subj)
+    name = next((c for c in subj.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+    if name is not None:  # "A spokesperson for the Foreign Ministry, Zhao Minglu,": the name
+        return _noun_phrase(name)
+    return _noun_phrase(subj, keep_preps=True)
 
 
 def _parse_content(doc: Any, cue: tuple[int, int], *, has_source: bool = False) -> list[tuple[int, int]]:
@@ -348,16 +355,42 @@ def _parse_content(doc: Any, cue: tuple[int, int], *, has_source: bool = False) 
     return [(words[0].idx, words[-1].idx + len(words[-1]))]
 
 
+def _description(text: str, span: tuple[int, int]) -> bool:
+    """A definite description that can refer back to a body or a role ("The council", "the spokeswoman")."""
+    words = re.findall(r"[\w’'-]+", text[span[0]:span[1]].lower())
+    return len(words) in (2, 3) and words[0] in ("the", "its", "this") and (words[-1] in _BODY_WORDS
+                                                                          or words[-1] in _ROLE_WORDS)
+
+
+_APPOSITIVE_NAME = re.compile(r",\s+([^,;.]{3,60}?),")
+
+
+def _appositive_name(ctx: _Context, source: tuple[int, int]) -> tuple[int, int]:
+    """A role given as the speaker, with the name set off after it ("Russia’s deputy foreign minister, Arkady
+    Lyubimov, said"): the name is the speaker."""
+    if any(ctx.kind(m["actor_id"]) == "person" for m in ctx.mentions_in(*source)):
+        return source
+    m = _APPOSITIVE_NAME.match(ctx.text, source[1])
+    if m is None:
+        return source
+    people = [x for x in ctx.mentions_in(m.start(1), m.end(1)) if ctx.kind(x["actor_id"]) == "person"]
+    if len(people) == 1 and people[0]["start"] == m.start(1) and people[0]["end"] == m.end(1):
+        return people[0]["start"], people[0]["end"]
+    return source
+
+
 def _is_pronoun(doc: Any, span: tuple[int, int]) -> bool:
     tokens = _char_span_tokens(doc, *span)
     return tokens is not None and len(tokens) == 1 and tokens[0].pos_ == "PRON"
 
 
-def _noun_phrase(token: Any) -> tuple[int, int]:
-    """Character span of a noun phrase: the token with its modifiers, without relative clauses or appositions."""
+def _noun_phrase(token: Any, *, keep_preps: bool = False) -> tuple[int, int]:
+    """Character span of a noun phrase: the token with its modifiers, without relative clauses or appositions (and
+    without prepositional phrases unless `keep_preps`: "a spokesman for the ministry")."""
     keep = [token]
+    drop = ("relcl", "appos", "punct", "acl", "cc", "conj") + (() if keep_preps else ("prep",))
     for child in token.children:
-        if child.dep_ not in ("relcl", "appos", "punct", "acl", "cc", "conj", "prep") or child.i < token.i:
+        if child.dep_ not in drop or child.i < token.i:
             keep.extend(child.subtree)
     idx = sorted(t.i for t in keep)
     doc = token.doc
@@ -378,11 +411,14 @@ def _from_attributions(ctx: _Context, raw: Sequence[Any], skip_before: int, skip
             continue
         if cue is not None and _infinitive_cue(ctx.doc, cue):
             continue  # "to instruct", "to consider": a purpose or a plan, not a statement (a fragment)
+        represents = cue is not None and re.match(r"(?:.*\s)?for\b", ctx.text[cue[0]:cue[1] + 4])
+        if represents and _lemma(ctx.doc, *cue) == "speak":
+            continue  # "the association, which speaks for millions of farmers": whom it represents, not a statement
         content = [_whole_phrase(ctx.doc, s, e) for s, e in content]
         source = (a.source.start, a.source.end) if a.source else None
         if source is None and cue is not None and _lemma(ctx.doc, *cue) in _SPEECH_VERBS:
             found = _parse_source(ctx.doc, cue)
-            if found and (ctx.mentions_in(*found) or _is_pronoun(ctx.doc, found)):
+            if found and (ctx.mentions_in(*found) or _is_pronoun(ctx.doc, found) or _description(ctx.text, found)):
                 source = found
         stmt = _Statement(kind=statement_kind(ctx.text, content), cue=cue, content=content, source=source)
         stmt.cue_lemma = _lemma(ctx.doc, *cue) if cue else None
@@ -430,6 +466,9 @@ def _from_acts(ctx: _Context, statements: list[_Statement], skip_before: int, sk
         as_cue = next((stmt for stmt in statements if stmt.cue and stmt.cue[0] <= verb.idx < stmt.cue[1]), None)
         if as_cue is not None:  # the act, described by its own verb phrase
             as_cue.kind, as_cue.act_label, as_cue.cue_lemma, as_cue.content = "action", a.label, a.lemma, [(cs, ce)]
+            if as_cue.source is None:  # "The EU imposed tariffs and filed a complaint": the shared subject
+                subj = doc[a.subject[0]:a.subject[1]]
+                as_cue.source = (subj.start_char, subj.end_char)
             continue
         if any(s <= verb.idx < e for s, e in taken):
             continue
@@ -499,6 +538,37 @@ def _reactions(ctx: _Context, statements: list[_Statement], skip_before: int, sk
     return out
 
 
+#: a quote paragraph whose speaker is named after it: "“...” The warning came from Sigrid Aasen, a researcher ..."
+_POST_SPEAKER = re.compile(
+    r"\s*(?:The|That|This|Those|These|Such)\s+(?P<cue>warning|remarks?|comments?|words|assessment|criticism|appeal|"
+    r"call|message|plea|threat|verdict|view|prediction|forecast|complaint|rebuke)\s+(?:came|comes|was|were)\s+from\s+"
+    r"(?P<who>[^.,;:()]+)")
+_POST_CUE_LEMMA = {"warning": "warn", "threat": "threaten", "criticism": "criticize", "prediction": "predict",
+                   "assessment": "assess", "complaint": "complain", "rebuke": "rebuke"}
+
+
+def _post_speakers(ctx: _Context, statements: list[_Statement]) -> list[_Statement]:
+    """Quote paragraphs that name their speaker only after the quote ("“…” The warning came from X, …"): the quote
+    becomes X's own statement, and leaves the statement of an earlier paragraph it had been joined to."""
+    text = ctx.text
+    out: list[_Statement] = []
+    for m in _POST_SPEAKER.finditer(text):
+        para = text.rfind("\n", 0, m.start()) + 1
+        before = text[para:m.start()].strip()
+        if not before or before[0] not in _OPEN_QUOTES or before[-1] not in _QUOTE_CHARS:
+            continue  # only a paragraph that is a quote up to this sentence
+        who = (m.start("who"), m.end("who") - (len(m.group("who")) - len(m.group("who").rstrip())))
+        if not ctx.mentions_in(*who):
+            continue
+        quote = (para + text[para:m.start()].index(before[0]), para + len(text[para:m.start()].rstrip()))
+        for host in statements:  # emptied hosts (the quote tagged without a speaker) are dropped by the caller
+            host.content = _clipped(text, host.content, [quote])
+        word = m.group("cue").lower()
+        out.append(_Statement(kind="direct", cue=(m.start("cue"), m.end("cue")), content=[quote], source=who,
+                              cue_lemma=_POST_CUE_LEMMA.get(word, word.rstrip("s"))))
+    return [s for s in out if s.content]
+
+
 def _outlets(ctx: _Context, statements: list[_Statement]) -> list[_Statement]:
     """A statement by a news outlet that wraps another statement names that one's outlet, and goes."""
     media = {aid for aid, a in ctx.actors.items() if a["kind"] == "media"}
@@ -558,6 +628,8 @@ def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
     statements = _from_attributions(ctx, raw, skip, stop)
     statements += _from_acts(ctx, statements, skip, stop)
     statements += _reactions(ctx, statements, skip, stop)
+    statements += _post_speakers(ctx, statements)
+    statements = [s for s in statements if s.content]
     furniture = furniture_spans(article.text)  # a credit line ("Doe reported from Beijing.") is no statement
     statements = [s for s in statements if not in_spans(furniture, s.cue[0] if s.cue else s.start)]
     outside = [(0, skip), *furniture] if skip else furniture
@@ -567,6 +639,7 @@ def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
     done: list[_Statement] = []
     for stmt in statements:
         if stmt.source:
+            stmt.source = _appositive_name(ctx, stmt.source)
             stmt.speaker_actor_id = _link_span(ctx, *stmt.source)
             if stmt.speaker_actor_id is None:
                 stmt.speaker_actor_id = _refer_back(ctx, *stmt.source, before=stmt.source[0], previous=done)
@@ -604,6 +677,18 @@ def _targets(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) ->
     return {"targets": names[:_MAX_TARGETS], "target_countries": countries[:_MAX_TARGETS]}
 
 
+def _speaker_org(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) -> str | None:
+    """The body a person speaks for, as the speaker's own words give it ("Jane Roe, a spokesperson for the State
+    Department", "a US State Department spokesperson, Matthew Miller"): the first organisation, international body
+    or group named in the speaker span (else a country), other than the speaker. Null for speakers that are bodies."""
+    if stmt.source is None or speaker is None or speaker["kind"] != "person":
+        return None
+    bodies = [ctx.actors[m["actor_id"]] for m in ctx.mentions_in(*stmt.source)
+              if m["actor_id"] != speaker["actor_id"] and ctx.kind(m["actor_id"]) not in ("person", "media")]
+    bodies.sort(key=lambda a: a["kind"] == "country")
+    return str(bodies[0]["name"]) if bodies else None
+
+
 def _rows(article: Article, ctx: _Context, statements: list[_Statement]) -> dict[str, list[Row]]:
     text = article.text
     rows = []
@@ -626,6 +711,7 @@ def _rows(article: Article, ctx: _Context, statements: list[_Statement]) -> dict
             "speaker_actor_id": stmt.speaker_actor_id,
             "speaker": actor["name"] if actor else None,
             "speaker_country": actor["country"] if actor and isinstance(actor["country"], str) else None,
+            "speaker_org": _speaker_org(ctx, stmt, actor),
             "cue_text": text[stmt.cue[0]:stmt.cue[1]] if stmt.cue else None,
             "cue_start": stmt.cue[0] if stmt.cue else None,
             "cue_end": stmt.cue[1] if stmt.cue else None,

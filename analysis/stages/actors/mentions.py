@@ -145,10 +145,65 @@ def _entities(doc: Any) -> list[Any]:
             out[-1].label_ = "PERSON"
         else:
             out.append(ent)
-    names = _appositive_names(doc, out)
+    out = [e for e in out if not _title_only(e)]
+    names = _appositive_names(doc, out) + _titled_names(doc, out)
     inside = {i for n in names for i in range(n.start, n.end)}
     kept = [e for e in out if not any(i in inside for i in range(e.start, e.end))]
     return sorted(kept + names, key=lambda e: e.start)
+
+
+def _title_only(ent: Any) -> bool:
+    """A PERSON entity that is only a title ("Spokesperson", "Foreign Minister"): a role, not a name."""
+    words = [t.lower_ for t in ent if t.is_alpha]
+    portfolio = ("foreign", "trade", "defence", "defense", "finance")
+    return ent.label_ == "PERSON" and bool(words) and all(w in TITLE_NOUNS or w in portfolio for w in words)
+
+
+def _titled_names(doc: Any, ents: list[Any]) -> list[Any]:
+    """Names right after a capitalised title that the tagger missed ("That is how Trade Minister Ana Costa
+    described ..."): two or three capitalised proper nouns outside every entity, after a title noun, as PERSON."""
+    taken = {i for e in ents for i in range(e.start, e.end)}
+    out = []
+    i = 0
+    while i < len(doc) - 2:
+        t = doc[i]
+        if not (t.is_title and t.lower_ in TITLE_NOUNS and i not in taken):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and j - i <= 3 and doc[j].is_title and doc[j].pos_ == "PROPN" and j not in taken \
+                and doc[j].lower_ not in TITLE_NOUNS:
+            j += 1
+        if 2 <= j - i - 1 <= 3 and (j == len(doc) or not (doc[j].is_title and doc[j].pos_ == "PROPN")):
+            span = doc[i + 1:j]
+            span.label_ = "PERSON"
+            out.append(span)
+            i = j
+            continue
+        i += 1
+    return out
+
+
+def surname_mentions(doc: Any, mentions: list[Mention]) -> list[Mention]:
+    """A person's surname on its own later in the text ("Duval said ...") where the tagger missed it, as a mention
+    (grouping joins it to the full name). Only surnames of names of two or more words, only capitalised tokens
+    outside every other mention, never at a sentence start unless a verb of speech or a name-like context follows."""
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    surnames: dict[str, int] = {}
+    for m in mentions:
+        if m.kind == "person" and m.end - m.start >= 2:
+            last = doc[m.end - 1]
+            if last.is_title and last.is_alpha and len(last.text) > 2 and last.lower_ not in TITLE_NOUNS:
+                surnames.setdefault(last.text, m.start)
+    out = []
+    for t in doc:
+        first = surnames.get(t.text)
+        if first is None or t.i in taken or t.i <= first:
+            continue
+        if t.i + 1 < len(doc) and doc[t.i + 1].is_title and doc[t.i + 1].pos_ == "PROPN":
+            continue  # part of another name ("Costa Rica")
+        out.append(Mention(t.i, t.i + 1, "person", "name", "PERSON", t.text))
+    return out
 
 
 def _is_role(token: Any) -> bool:
@@ -279,6 +334,7 @@ def find_mentions(doc: Any, gaz: Gazetteer) -> list[Mention]:
         mentions.append(Mention(start, end, entry.kind, form, sorted(labels)[0] if labels else None,
                                  _span_text(doc, start, end), key=entry.key, country=entry.country,
                                  country_evidence="gazetteer" if entry.country and entry.kind != "country" else None))
+    mentions += surname_mentions(doc, mentions)
     mentions.sort(key=lambda m: (m.start, -m.end))
     out, last_end = [], -1
     for m in mentions:

@@ -42,7 +42,8 @@ GENERIC_ORG = re.compile(
 #: words that make the part after a possessive an organisation ("Johns Hopkins University’s School of ...")
 ORG_HEADS = re.compile(
     r"\b(University|School|College|Institute|Ministry|Department|Committee|Party|Council|Agency|Office|Court|Bank|"
-    r"Foundation|Center|Centre|Commission|Board|Bureau|Authority|Service|Forces?|Army|Navy|Guard|Corps|Company|Group)\b"
+    r"Foundation|Center|Centre|Commission|Board|Bureau|Authority|Service|Forces?|Army|Navy|Guard|Corps|Company|Group|"
+    r"Association|Federation|Union|Chamber|Alliance|League|Society|Network|Coalition|Movement|Front)\b"
 )
 
 
