@@ -31,7 +31,7 @@ from analysis.stages.stance import decide_stance
 from analysis.stages.statements import find_statements
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
-PIPELINE_VERSION = "0.3.0"
+PIPELINE_VERSION = "0.4.0"
 TABLE_NAMES = tuple(TABLES)
 
 
@@ -190,15 +190,15 @@ STAGES: tuple[Stage, ...] = (
     Stage("actors", detect_actors, needs={"article": ("article_id", "doc", "sentences")},
           adds={"actors": _all_but("actors", _ACTOR_SENTIMENT, _PROFILE), "mentions": _all_but("mentions", _TONE)},
           progress="finding actors"),
-    Stage("countries", involved_countries,
-          needs={"article": ("article_id",), "actors": ("actor_id", "name", "kind", "country"),
-                 "mentions": ("actor_id",)},
-          adds={"countries": _all_but("countries", ("sentiment",), _PROFILE)}),
     Stage("statements", find_statements,
           needs={"article": ("article_id", "text", "doc", "sentences"),
-                 "actors": ("actor_id", "name", "kind", "country"),
+                 "actors": ("actor_id", "name", "kind", "country", "country_evidence", "country_confidence"),
                  "mentions": ("actor_id", "start", "end")},
           adds={"statements": _all_but("statements", _STANCE, _TONE)}, progress="attributing statements"),
+    Stage("countries", involved_countries,
+          needs={"article": ("article_id",), "actors": ("actor_id", "name", "kind", "country"),
+                 "mentions": ("actor_id",), "statements": ("speaker_country",)},
+          adds={"countries": _all_but("countries", ("sentiment",), _PROFILE)}),
     Stage("stance", decide_stance,
           needs={"article": ("text", "sentences"),
                  "statements": ("speaker_text", "speaker", "speaker_start", "speaker_end", "cue_text", "cue_start",

@@ -51,8 +51,14 @@ TABLES: dict[str, tuple[Column, ...]] = {
                                  "group (non-state groups such as Hamas) or media (outlets cited)."),
         Column("country", "string", "ISO 3166 alpha-3 code of the actor's country (its own code for a country); "
                                     "null when the text gives none, and for international bodies and media."),
-        Column("country_evidence", "string", "Where the country comes from: name, title, apposition, organization, "
-                                             "gazetteer, known_person; null without a country."),
+        Column("country_evidence", "string", "How the country was known, in the order a reader trusts it: the text's "
+                                             "own words (name; title, apposition, organization: a modifier, "
+                                             "possessive or appositive), then knowledge (gazetteer, known_person, "
+                                             "knowledge: the office-holder table), then dateline and story (people "
+                                             "only); null without a country."),
+        Column("country_confidence", "Float64", "How sure that country is, 0..1 (1.0 the text's own name)."),
+        Column("fact_check", "string", "Where the text's role or country for a person contradicts the office-holder "
+                                       "table on the article's date, both facts; null when nothing does."),
         Column("role", "string", "A person's role from titles and appositions, without the country "
                                  "('State Department spokesperson', 'ambassador'); null if none."),
         Column("aliases", "object", "List of the other surface forms that refer to the actor in the text."),
@@ -107,6 +113,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("speaker_actor_id", "string", "The actor who speaks or acts (key into `actors`); null if unknown."),
         Column("speaker", "string", "That actor's name."),
         Column("speaker_country", "string", "That actor's country (ISO alpha-3)."),
+        Column("speaker_country_source", "string", "How the speaker's country was known: the speaker actor's "
+               "`country_evidence`, or for a speaker the text does not name (\"officials said\"): modifier (the "
+               "country's), place (a place in the speaker's words), dateline, story; null without a country."),
+        Column("speaker_country_confidence", "Float64", "How sure the speaker's country is, 0..1."),
         Column("speaker_org", "string", "The body a person speaker speaks for, as the speaker span names it "
                "(\"a spokesperson for the State Department, Jane Roe\" -> State Department); null otherwise."),
         Column("cue_text", "string", "The cue as written ('said', 'according to', 'summoned')."),

@@ -9,13 +9,19 @@ from analysis.dashboard.corrections import (
     missing_pick,
     saved_message,
 )
-from analysis.dashboard.views import actor_kinds, actor_table, mention_table
+from analysis.dashboard.views import actor_kinds, actor_table, fact_flags, mention_table
 from analysis.errors import AnalysisError
 from analysis.pipeline import Analysis
 from pages import ui
 
 result = ui.page_with_analysis("Actors")
 
+flags = fact_flags(result)
+if len(flags):
+    st.warning(f"{len(flags)} fact{'s' if len(flags) > 1 else ''} that do not add up: the text gives a role that the "
+               "office-holder table says someone else held on the article's date (the text itself is unchanged).")
+    st.dataframe(flags, hide_index=True, width="stretch", key="a_flags",
+                 column_config={"fact_check": st.column_config.TextColumn("what does not add up", width="large")})
 kinds = st.multiselect("Kind", actor_kinds(result), key="a_kind")
 actors = actor_table(result, kinds)
 st.dataframe(actors, hide_index=True, width="stretch",

@@ -37,12 +37,13 @@ shown = filter_statements(statements, actors=actors, countries=countries, stance
                           search=search)
 table = with_uncertain(shown)
 
-columns = [c for c in ("statement_id", "speaker", "speaker_org", "speaker_country", "kind", "cue_text", "content_text", "stance",
-                       "uncertain", "stance_method", "targets", "sentiment", "outlet") if c in table.columns]
+columns = [c for c in ("statement_id", "speaker", "speaker_org", "speaker_country", "kind", "cue_text",
+                       "content_text", "stance", "uncertain", "stance_method", "targets", "sentiment", "outlet")
+           if c in table.columns]
 st.dataframe(ui.styled(table[columns]), hide_index=True, width="stretch", key="q_table",
              column_config={"content_text": st.column_config.TextColumn("content", width="large"),
-                            "cue_text": "cue", "speaker_country": "country", "speaker_org": "speaking for", "stance_method": "stance by",
-                            "targets": st.column_config.ListColumn("targets"),
+                            "cue_text": "cue", "speaker_country": "country", "speaker_org": "speaking for",
+                            "stance_method": "stance by", "targets": st.column_config.ListColumn("targets"),
                             "statement_id": st.column_config.NumberColumn("id", width="small")})
 st.caption(f"{len(shown)} of {len(statements)} statements. \"uncertain\": the stance model's top probability is "
            "under 0.5. \"stance by\": model, lexicon (cue words, where the model was unsure) or correction (an "

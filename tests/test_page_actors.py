@@ -26,9 +26,10 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
 
 def test_the_kind_filter_narrows_the_actors(app_test, seed_analysis) -> None:
     at = app_test("actors", query={"a": seed_analysis.article_id}, store=[seed_analysis])
-    assert len(at.dataframe[0].value) == len(seed_analysis.actors) and "article_id" not in at.dataframe[0].value
+    actors = _table_with(at, "aliases", "mention_count")
+    assert len(actors) == len(seed_analysis.actors) and "article_id" not in actors
     at.multiselect(key="a_kind").select("person").run()
-    people = at.dataframe[0].value
+    people = _table_with(at, "aliases", "mention_count")
     assert set(people["kind"]) == {"person"} and len(people) == int((seed_analysis.actors["kind"] == "person").sum())
     assert len(_table_with(at, "mention_id", "form")) == len(seed_analysis.mentions)
 
@@ -103,3 +104,12 @@ def test_a_form_without_its_picks_says_what_is_missing(app_test, team_store) -> 
     _submit(at, "Merge")
     assert [e.value for e in at.error] == ["Pick the actor to merge into."]
     assert not len(Store.from_settings(load_settings()).corrections(manila.article_id))
+
+
+def test_the_seed_s_president_blinken_is_flagged_with_both_facts(app_test, seed_analysis) -> None:
+    at = app_test("actors", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+    assert any("do not add up" in w.value for w in at.warning)
+    flags = _table_with(at, "fact_check")
+    [flag] = flags[flags["name"] == "Joe Blinken"]["fact_check"]
+    assert "President" in flag and "Antony Blinken was Secretary of State" in flag
+    assert "Blinken" in seed_analysis.article.text  # the text itself is unchanged

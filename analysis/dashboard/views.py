@@ -323,6 +323,14 @@ def actor_table(analysis: Analysis, kinds: Sequence[str] = ()) -> pd.DataFrame:
     return actors[actors["kind"].isin(kinds)] if kinds else actors
 
 
+def fact_flags(analysis: Analysis) -> pd.DataFrame:
+    """The people whose role in the text the office-holder table contradicts: name, role, country, what is wrong."""
+    actors = analysis.actors
+    if "fact_check" not in actors.columns:  # an analysis stored before the column existed
+        return pd.DataFrame(columns=["name", "role", "country", "fact_check"])
+    return actors[actors["fact_check"].notna()][["name", "role", "country", "fact_check"]].reset_index(drop=True)
+
+
 def mention_table(analysis: Analysis) -> pd.DataFrame:
     """The mentions table as the Actors page shows it (without the article id)."""
     return analysis.mentions.drop(columns=["article_id"])

@@ -13,6 +13,7 @@ COMMANDS = {
     "quotes": "analysis.evaluate.quotes",
     "sentiment": "analysis.evaluate.sentiment",
     "stance": "analysis.evaluate.stance",
+    "countries": "analysis.evaluate.countries",
 }
 
 

@@ -94,7 +94,8 @@ class Gazetteer:
             for form in rec["forms"]:
                 self._add(form["text"], Entry(f"country:{country.iso3}", country.name, "country", country.iso3,
                                               form["type"], bool(form["needs_ner"])))
-        for row in _rows(directory / "entities.csv"):
+        for row in (r for name in ("entities.csv", "entities_more.csv") if (directory / name).exists()
+                    for r in _rows(directory / name)):
             name, kind = row["name"].strip(), row["kind"].strip()
             entry = Entry(f"{kind}:{slug(name)}", name, kind, row["country"].strip() or None, "name", False)
             self._add(name, entry)

@@ -342,9 +342,11 @@ def parse_article(article: Article, nlp: Any) -> Article:
 _NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*"
 #: "By JANE ROE and JOHN DOE, Associated Press" / "By Jane Roe | Reuters": a line of capitalised words after "By"
 _BYLINE = re.compile(rf"^[ \t]*By\s+{_NAME}(?:\s*(?:,|and|&|\|)\s*{_NAME})*[ \t]*$", re.MULTILINE)
-#: "BRUSSELS (AP) —", "GENEVA, Switzerland (Reuters) -": where the story was filed, before its first sentence
-_DATELINE = re.compile(r"^[ \t]*[A-Z][A-Z .'’-]{2,}(?:,\s*[A-Z][\w .'’-]+)?\s*(?:\([A-Za-z .]{2,20}\)\s*)?[—–-]+\s*",
-                       re.MULTILINE)
+#: "BRUSSELS (AP) —", "GENEVA, Switzerland (Reuters) -", "WELLINGTON : ", "BEIJING, Aug. 17 (Xinhua) -- ": where the
+#: story was filed (a city in capitals at a paragraph's start, an optional region or date and agency, a dash or colon)
+DATELINE = re.compile(
+    r"^[ \t]*(?P<city>[A-Z][A-Z.'’-]*(?:[ ][A-Z][A-Z.'’-]*){0,3})(?:,[ \t]*(?P<region>[A-Z][\w.'’-]*(?:[ ][\w.'’-]+)"
+    r"{0,3}))?[ \t]*(?:\([A-Za-z .]{2,20}\)[ \t]*)?(?:[—–-]+|:)[ \t]*(?=\S)", re.MULTILINE)
 #: credits at the foot: "Doe reported from Beijing.", "Associated Press writers A and B contributed to this report.",
 #: "Reporting by A; Editing by B"
 _CREDIT = re.compile(
@@ -366,7 +368,7 @@ def furniture_spans(text: str) -> list[tuple[int, int]]:
     reported from where, who contributed), photo captions, and a trailing list of links ("Read more:") to the end.
     No actor or statement is taken from them. Sorted (start, end) character ranges."""
     spans = [m.span() for rx in (_BYLINE, _CREDIT, _CAPTION) for m in rx.finditer(text) if m.end() > m.start()]
-    spans += [m.span() for m in _DATELINE.finditer(text) if _opens_paragraph(text, m.start())]
+    spans += [m.span() for m in DATELINE.finditer(text) if _opens_paragraph(text, m.start())]
     links = list(LINK_LIST.finditer(text))
     if links:
         spans.append((links[-1].start(), len(text)))

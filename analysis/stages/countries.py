@@ -10,13 +10,15 @@ from analysis.stages.article import Article
 
 
 def involved_countries(
-    article: Article, actors: list[Row], mentions: list[Row], *, gazetteer: Gazetteer | None = None
+    article: Article, actors: list[Row], mentions: list[Row], statements: list[Row] | None = None, *,
+    gazetteer: Gazetteer | None = None,
 ) -> dict[str, list[Row]]:
-    """One row per country involved: the country actors plus the countries of people, organisations and groups.
+    """One row per country involved: the country actors, the countries of people, organisations and groups, and
+    the countries of speakers the text does not name ("ACCRA (AFP) - The finance minister said": Ghana).
 
     News media are left out: an outlet's home country is not a party to the story.
 
-    Needs: `actors` (actor_id, name, kind, country) and `mentions` (actor_id).
+    Needs: `actors` (actor_id, name, kind, country), `mentions` (actor_id), `statements` (speaker_country).
     Adds: the `countries` table, every column but the sentiment and stance profile ones.
 
     Returns:
@@ -28,6 +30,9 @@ def involved_countries(
     for actor in actors:
         if isinstance(actor["country"], str) and actor["kind"] != "media":
             by_country.setdefault(actor["country"], []).append(actor)
+    for stmt in statements or ():
+        if isinstance(stmt["speaker_country"], str):
+            by_country.setdefault(stmt["speaker_country"], [])
     rows = []
     for iso3, group in by_country.items():
         country = gaz.countries.get(iso3)

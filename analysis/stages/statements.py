@@ -16,9 +16,11 @@ from functools import cached_property
 from typing import Any
 
 from analysis.rules.acts import stance_acts
+from analysis.rules.gazetteer import load_gazetteer
 from analysis.rules.lexicon import lexicon_stance
 from analysis.schema import Row
 from analysis.stages.article import LINK_LIST, Article, furniture_spans, in_spans
+from analysis.stages.geo import StoryGeo, story_geo
 
 _QUOTE_CHARS = '"“”„«»‘’\''
 _OPEN_QUOTES = '"“„«'
@@ -89,6 +91,7 @@ class _Context:
         self.text = article.text
         self.actors = {r["actor_id"]: r for r in actors}
         self.mentions = sorted(mentions, key=lambda m: m["start"])
+        self.geo = StoryGeo()  # where the story is set: read once the statements are found
 
     def mentions_in(self, start: int, end: int) -> list[dict[str, Any]]:
         return [m for m in self.mentions if m["start"] < end and m["end"] > start]
@@ -633,8 +636,11 @@ def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
     furniture = furniture_spans(article.text)  # a credit line ("Doe reported from Beijing.") is no statement
     statements = [s for s in statements if not in_spans(furniture, s.cue[0] if s.cue else s.start)]
     outside = [(0, skip), *furniture] if skip else furniture
-    for stmt in statements:  # a content never runs back into the headline, a byline or a dateline
+    for stmt in statements:  # a content or a speaker never runs back into the headline, a byline or a dateline
         stmt.content = _clipped(article.text, stmt.content, outside) or stmt.content
+        if stmt.source:
+            source = _clipped(article.text, [stmt.source], outside)
+            stmt.source = source[0] if source else None
     statements.sort(key=lambda s: s.start)
     done: list[_Statement] = []
     for stmt in statements:
@@ -648,6 +654,7 @@ def find_statements(article: Article, actors: list[Row], mentions: list[Row], *,
         done.append(stmt)
     statements = _outlets(ctx, done)
     statements = [stmt for stmt in statements if not _nested_orphan(stmt, statements)]
+    ctx.geo = story_geo(article.text, article.doc, ctx.mentions, ctx.actors, load_gazetteer(), body_start=skip)
     return _rows(article, ctx, statements)
 
 
@@ -675,6 +682,67 @@ def _targets(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) ->
             if country and country != own_country and country not in countries:
                 countries.append(country)
     return {"targets": names[:_MAX_TARGETS], "target_countries": countries[:_MAX_TARGETS]}
+
+
+_THE_COUNTRYS = re.compile(r"(?i)\b(?:the|this)\s+(?:country|nation)(?:'s|’s)")
+
+
+def _span_country(ctx: _Context, span: tuple[int, int]) -> str | None:
+    """The country a speaker's own words name: a country mention in the span, else a country name or demonym there
+    that NER left untagged ("Belarusian opposition leader X": in a speaker's description a demonym is a
+    nationality)."""
+    own = [m for m in ctx.mentions_in(*span) if ctx.kind(m["actor_id"]) == "country"]
+    if own:
+        return str(ctx.actors[own[0]["actor_id"]]["country"])
+    gaz = load_gazetteer()
+    for word in re.findall(r"[A-Z][\w’'-]+", ctx.text[span[0]:span[1]]):
+        entry = gaz.lookup(word)
+        if entry is not None and entry.kind == "country" and entry.form in ("name", "short", "demonym"):
+            return entry.country
+    return None
+
+
+def _speaker_country(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) -> dict[str, Any]:
+    """The speaker's country and how it was known.
+
+    A speaker actor's own country comes first (its `country_evidence`). A speaker the text describes without naming
+    an actor ("officials said", "the finance minister said", "Kharkiv's mayor said", "the country's data-protection
+    chief warned"), or a person or body with no country: the place in its words (`place`), "the country's" read as
+    the story's country (`modifier`), the dateline's country (`dateline`), the story's one country (`story`).
+    International bodies, media and groups never take a dateline's or story's country.
+    """
+    none = {"speaker_country": None, "speaker_country_source": None, "speaker_country_confidence": None}
+    weak = speaker is not None and speaker["country_evidence"] in ("dateline", "story", "place")
+    if speaker is not None and isinstance(speaker["country"], str) and not (
+            weak and stmt.source and _span_country(ctx, stmt.source)):
+        conf = speaker.get("country_confidence")
+        return {"speaker_country": speaker["country"], "speaker_country_source": speaker["country_evidence"],
+                "speaker_country_confidence": float(conf) if isinstance(conf, float) else None}
+    if stmt.source is None or (speaker is not None and speaker["kind"] == "international"):
+        return none
+    geo = ctx.geo
+    words = ctx.text[stmt.source[0]:stmt.source[1]]
+    own = _span_country(ctx, stmt.source)
+    if own:  # "Lebanon's top Sunni cleric ...", "a commander of Mali's presidential guard", "North Korea's KCNA"
+        return {"speaker_country": own, "speaker_country_source": "modifier", "speaker_country_confidence": 0.95}
+    if speaker is not None and speaker["kind"] not in ("person", "organization"):
+        return none  # a group or an outlet takes no dateline's or story's country
+    place = geo.place_in(*stmt.source) if speaker is None or not isinstance(speaker["country"], str) else None
+    if place:
+        return {"speaker_country": place[0], "speaker_country_source": "place",
+                "speaker_country_confidence": round(0.9 * place[1], 3)}
+    if _THE_COUNTRYS.search(words) and geo.story_country:
+        return {"speaker_country": geo.story_country, "speaker_country_source": "modifier",
+                "speaker_country_confidence": round(0.9 * geo.story_confidence, 3)}
+    if _is_pronoun(ctx.doc, stmt.source):
+        return none  # "he said" that no earlier actor resolves: no guess
+    if geo.dateline and geo.dateline.iso3:
+        return {"speaker_country": geo.dateline.iso3, "speaker_country_source": "dateline",
+                "speaker_country_confidence": round(0.8 * geo.dateline.confidence, 3)}
+    if geo.story_country:
+        return {"speaker_country": geo.story_country, "speaker_country_source": "story",
+                "speaker_country_confidence": round(0.7 * geo.story_confidence, 3)}
+    return none
 
 
 def _speaker_org(ctx: _Context, stmt: _Statement, speaker: dict[str, Any] | None) -> str | None:
@@ -710,7 +778,7 @@ def _rows(article: Article, ctx: _Context, statements: list[_Statement]) -> dict
             "speaker_end": stmt.source[1] if stmt.source else None,
             "speaker_actor_id": stmt.speaker_actor_id,
             "speaker": actor["name"] if actor else None,
-            "speaker_country": actor["country"] if actor and isinstance(actor["country"], str) else None,
+            **_speaker_country(ctx, stmt, actor),
             "speaker_org": _speaker_org(ctx, stmt, actor),
             "cue_text": text[stmt.cue[0]:stmt.cue[1]] if stmt.cue else None,
             "cue_start": stmt.cue[0] if stmt.cue else None,

@@ -67,6 +67,35 @@ def _matchers(doc: Any, gaz: Gazetteer) -> tuple[Any, Any]:
     return _MATCHERS[key]
 
 
+_KNOWN_MATCHERS: dict[int, Any] = {}
+
+
+def _known_people(doc: Any) -> list[Any]:
+    """Office holders of the knowledge table the text names in full ("Luiz Inacio Lula da Silva", "Yoon Suk Yeol"),
+    as PERSON spans: spaCy's small model misses or mislabels many non-English names. Names of two or more words
+    only (a lone surname is too often someone else)."""
+    key = id(doc.vocab)
+    if key not in _KNOWN_MATCHERS:
+        from spacy.matcher import PhraseMatcher
+
+        from analysis.rules.knowledge import load_knowledge
+
+        matcher = PhraseMatcher(doc.vocab, attr="ORTH")
+        make = _tokenizer_for(doc)
+        names = sorted({n for h in load_knowledge().holders for n in (h.name, *h.aliases) if len(n.split()) >= 2})
+        matcher.add("KNOWN", [make(n) for n in names])
+        _KNOWN_MATCHERS[key] = matcher
+    spans = [doc[s:e] for _, s, e in _KNOWN_MATCHERS[key](doc)]
+    spans = sorted(spans, key=lambda sp: (sp.start, -len(sp)))
+    out, last = [], -1
+    for span in spans:
+        if span.start >= last:
+            span.label_ = "PERSON"
+            out.append(span)
+            last = span.end
+    return out
+
+
 def _tokenizer_for(doc: Any) -> Any:
     from analysis.models.nlp import load_spacy
 
@@ -146,7 +175,10 @@ def _entities(doc: Any) -> list[Any]:
         else:
             out.append(ent)
     out = [e for e in out if not _title_only(e)]
-    names = _appositive_names(doc, out) + _titled_names(doc, out)
+    names = _known_people(doc)
+    covered = {i for n in names for i in range(n.start, n.end)}
+    out = [e for e in out if not any(i in covered for i in range(e.start, e.end))]
+    names += _appositive_names(doc, out) + _titled_names(doc, out)
     inside = {i for n in names for i in range(n.start, n.end)}
     kept = [e for e in out if not any(i in inside for i in range(e.start, e.end))]
     return sorted(kept + names, key=lambda e: e.start)
