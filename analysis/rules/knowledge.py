@@ -109,6 +109,7 @@ class Knowledge:
             self.holders.append(holder)
         self._office: dict[tuple[str, str], list[Holder]] = defaultdict(list)
         self._names: dict[str, list[Holder]] = defaultdict(list)
+        self._first: frozenset[str] | None = None
         for h in self.holders:
             self._office[h.iso3, h.office].append(h)
             for name in {fold(n) for n in (h.name, *h.aliases)}:
@@ -131,6 +132,17 @@ class Knowledge:
     def person(self, name: str) -> list[Holder]:
         """Every term of the person a full name (or listed alias) names."""
         return list(self._names.get(fold(name), ()))
+
+    @property
+    def first_words(self) -> frozenset[str]:
+        """The first words (folded) of the holders' names of two or more words: where a name can start."""
+        if self._first is None:
+            self._first = frozenset(n.split()[0] for n in self._names if " " in n)
+        return self._first
+
+    def knows(self, name: str) -> bool:
+        """Whether a name of two or more words is a holder's name or alias."""
+        return " " in name and fold(name) in self._names
 
     def countries_of(self, name: str, day: _dt.date | None = None) -> set[str]:
         """The countries a person held offices of; with a day, those held that day if any (a person who has served

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.rules.gazetteer import Entry, Gazetteer
+from analysis.rules.places import fold
 from analysis.stages.actors.words import (
     ACTOR_LABELS,
     CONFIRMING_LABELS,
@@ -67,32 +68,29 @@ def _matchers(doc: Any, gaz: Gazetteer) -> tuple[Any, Any]:
     return _MATCHERS[key]
 
 
-_KNOWN_MATCHERS: dict[int, Any] = {}
-
-
 def _known_people(doc: Any) -> list[Any]:
     """Office holders of the knowledge table the text names in full ("Luiz Inacio Lula da Silva", "Yoon Suk Yeol"),
-    as PERSON spans: spaCy's small model misses or mislabels many non-English names. Names of two or more words
-    only (a lone surname is too often someone else)."""
-    key = id(doc.vocab)
-    if key not in _KNOWN_MATCHERS:
-        from spacy.matcher import PhraseMatcher
+    as PERSON spans: spaCy's small model misses or mislabels many non-English names. Names of two to six words only
+    (a lone surname is too often someone else), looked up by their folded text (no matcher to build)."""
+    from analysis.rules.knowledge import load_knowledge
 
-        from analysis.rules.knowledge import load_knowledge
-
-        matcher = PhraseMatcher(doc.vocab, attr="ORTH")
-        make = _tokenizer_for(doc)
-        names = sorted({n for h in load_knowledge().holders for n in (h.name, *h.aliases) if len(n.split()) >= 2})
-        matcher.add("KNOWN", [make(n) for n in names])
-        _KNOWN_MATCHERS[key] = matcher
-    spans = [doc[s:e] for _, s, e in _KNOWN_MATCHERS[key](doc)]
-    spans = sorted(spans, key=lambda sp: (sp.start, -len(sp)))
-    out, last = [], -1
-    for span in spans:
-        if span.start >= last:
-            span.label_ = "PERSON"
-            out.append(span)
-            last = span.end
+    table = load_knowledge()
+    first = table.first_words
+    out: list[Any] = []
+    i = 0
+    while i < len(doc) - 1:
+        if not doc[i].is_title or fold(doc[i].text) not in first:
+            i += 1
+            continue
+        end = min(len(doc), i + 6, doc[i].sent.end)
+        found = next((j for j in range(end, i + 1, -1) if table.knows(doc[i:j].text)), None)
+        if found is None:
+            i += 1
+            continue
+        span = doc[i:found]
+        span.label_ = "PERSON"
+        out.append(span)
+        i = found
     return out
 
 
