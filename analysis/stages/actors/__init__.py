@@ -126,7 +126,8 @@ def infer_actor_countries(article: Article, actors: list[Row], mentions: list[Ro
                 actor["country_confidence"] = round(0.9 * found.confidence, 3)
         if not actor["country"]:
             actor["country_confidence"] = None
-        actor["fact_check"] = fact_check(actor, day, knowledge, gaz) if actor["kind"] == "person" else None
+        actor["fact_check"] = fact_check(actor, day, knowledge, gaz, article_dated=bool(article.published)) \
+            if actor["kind"] == "person" else None
 
 
 #: how sure each source of an actor's country is (the text's own words most)
@@ -166,7 +167,8 @@ def article_day(article: Article) -> _dt.date:
     return _dt.datetime.now(_dt.UTC).date()
 
 
-def fact_check(actor: Row, day: _dt.date, knowledge: Knowledge, gaz: Gazetteer) -> str | None:
+def fact_check(actor: Row, day: _dt.date, knowledge: Knowledge, gaz: Gazetteer, *, article_dated: bool = True
+               ) -> str | None:
     """What does not add up about a person's role, with both facts; None when nothing contradicts the table.
 
     Flagged: the text gives the person the office of head of state or government of a country (role "President",
@@ -174,6 +176,8 @@ def fact_check(actor: Row, day: _dt.date, knowledge: Knowledge, gaz: Gazetteer) 
     "Joe Blinken" -> Antony Blinken, Secretary of State); and a person the table knows only in other countries than
     the one the text gives. A minister or ambassador the table does not know is not flagged: its coverage of those
     offices is too thin to call a name wrong. Countries known only from the dateline or the story are not checked.
+    The flag names the day only for a dated article (an undated one is read for the day it is analysed, so its flag
+    reads the same on any day).
     """
     name, country, role = str(actor["name"]), actor["country"], actor["role"]
     if not isinstance(country, str) or actor["country_evidence"] in ("dateline", "story", "place", "organization"):
@@ -192,7 +196,8 @@ def fact_check(actor: Row, day: _dt.date, knowledge: Knowledge, gaz: Gazetteer) 
             continue  # ministers and ambassadors: the table's coverage is too thin to call an unknown name wrong
         namesakes = known or knowledge.by_surname(country, name.split()[-1])
         said = f"the text calls {name} {role} ({_country(gaz, country)})"
-        truth = f"on {day.isoformat()} the {holders[0].title} was {' / '.join(h.name for h in holders)}"
+        when = f"on {day.isoformat()}" if article_dated else "when it was analysed (the article has no date)"
+        truth = f"{when} the {holders[0].title} was {' / '.join(h.name for h in holders)}"
         also = ""
         if namesakes:
             h = max(namesakes, key=lambda h: h.start)
