@@ -104,15 +104,21 @@ def set_torch_threads(threads: int) -> None:
 
 
 def load_models() -> None:
-    """Load every model the pipeline uses (once per process), so the first analysis is not the slow one."""
-    load_spacy()
-    from analysis.models.attribution import load_tagger
-    from analysis.models.sentiment import load_sentiment_model
-    from analysis.models.stance import load_stance_model
+    """Load every model the pipeline uses (once per process), so the first analysis is not the slow one.
 
-    load_tagger()
-    load_sentiment_model()
-    load_stance_model()
+    Holds `LOAD_LOCK` throughout: an analysis started meanwhile in another thread waits for these loads and then
+    finds the models cached, instead of loading (and importing `transformers`) alongside."""
+    from analysis.models.encoder import LOAD_LOCK
+
+    with LOAD_LOCK:
+        load_spacy()
+        from analysis.models.attribution import load_tagger
+        from analysis.models.sentiment import load_sentiment_model
+        from analysis.models.stance import load_stance_model
+
+        load_tagger()
+        load_sentiment_model()
+        load_stance_model()
 
 
 @lru_cache(maxsize=1)

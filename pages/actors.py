@@ -18,10 +18,11 @@ result = ui.page_with_analysis("Actors")
 
 flags = fact_flags(result)
 if len(flags):
-    st.warning(f"{len(flags)} fact{'s' if len(flags) > 1 else ''} that do not add up: the text gives a role that the "
-               "office-holder table says someone else held on the article's date (the text itself is unchanged).")
-    st.dataframe(flags, hide_index=True, width="stretch", key="a_flags",
-                 column_config={"fact_check": st.column_config.TextColumn("what does not add up", width="large")})
+    st.warning(f"{len(flags)} {'facts that do' if len(flags) > 1 else 'fact that does'} not add up: the text gives a "
+               "role that the office-holder table says someone else held on the article's date (the text itself is "
+               "unchanged; the table is in data/knowledge).")
+    for flag in flags.itertuples():
+        st.text(f"{flag.name}: {flag.fact_check}")  # plain text: names come from the article
 kinds = st.multiselect("Kind", actor_kinds(result), key="a_kind")
 actors = actor_table(result, kinds)
 st.dataframe(actors, hide_index=True, width="stretch",

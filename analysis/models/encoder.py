@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -76,13 +77,20 @@ def _quiet_offline() -> None:
     hf_logging.disable_progress_bar()
 
 
+#: one model load at a time in a process: the app loads the models in a background thread while a first analysis may
+#: load them in another, and two threads importing `transformers` at once can see it half-initialised ("cannot import
+#: name 'AutoModel'"); re-entrant, since `analysis.pipeline.load_models` holds it over the loaders below
+LOAD_LOCK = threading.RLock()
+
+
 @lru_cache(maxsize=1)
 def load_tokenizer() -> Any:
     """Return the encoder's fast tokenizer, loaded once from the installed path."""
-    _quiet_offline()
-    from transformers import AutoTokenizer
+    with LOAD_LOCK:
+        _quiet_offline()
+        from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
+        return AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
 
 
 def load_base_encoder() -> Any:
@@ -90,10 +98,11 @@ def load_base_encoder() -> Any:
 
     Fresh on every call, because each adapter wraps its own copy; callers cache the wrapped model.
     """
-    _quiet_offline()
-    from transformers import AutoModel
+    with LOAD_LOCK:
+        _quiet_offline()
+        from transformers import AutoModel
 
-    check_base_model()
-    model = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True)
-    model.eval()
-    return model
+        check_base_model()
+        model = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True)
+        model.eval()
+        return model
