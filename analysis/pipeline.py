@@ -111,7 +111,8 @@ def load_models() -> None:
     from analysis.models.encoder import LOAD_LOCK
 
     with LOAD_LOCK:
-        load_spacy()
+        nlp = load_spacy()
+        warm_rules(nlp)
         from analysis.models.attribution import load_tagger
         from analysis.models.sentiment import load_sentiment_model
         from analysis.models.stance import load_stance_model
@@ -119,6 +120,20 @@ def load_models() -> None:
         load_tagger()
         load_sentiment_model()
         load_stance_model()
+
+
+def warm_rules(nlp: Any) -> None:
+    """Read the rule tables (gazetteer, places, office holders) and build the gazetteer's phrase matcher once, so
+    that the first analyses of a server (twenty sessions at once) do not each build them side by side."""
+    from analysis.rules.gazetteer import load_gazetteer
+    from analysis.rules.knowledge import load_knowledge
+    from analysis.rules.places import load_places
+    from analysis.stages.actors.mentions import _matchers
+
+    gaz = load_gazetteer()
+    _matchers(nlp.make_doc("warm"), gaz)
+    load_places()
+    load_knowledge().first_words  # noqa: B018  (built on first use)
 
 
 @lru_cache(maxsize=1)

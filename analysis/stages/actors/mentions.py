@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,23 +50,28 @@ class Actor:
 
 
 _MATCHERS: dict[int, tuple[Any, Any]] = {}
+_MATCHERS_LOCK = threading.Lock()
 
 
 def _matchers(doc: Any, gaz: Gazetteer) -> tuple[Any, Any]:
     """Return (phrase matcher over every gazetteer form, matcher of contextual patterns) for the doc's vocab."""
     key = id(doc.vocab)
-    if key not in _MATCHERS:
-        from spacy.matcher import Matcher, PhraseMatcher
-        from spacy.tokenizer import Tokenizer  # noqa: F401  (the doc's own tokenizer is used below)
-
-        phrase = PhraseMatcher(doc.vocab, attr="ORTH")
-        make = _tokenizer_for(doc)
-        for surface in gaz.surfaces:
-            phrase.add(surface, [make(surface)])
-        context = Matcher(doc.vocab)
-        context.add("THE_POINT", [[{"LOWER": "the"}, {"ORTH": {"IN": ["North", "South", "West"]}}]])
-        _MATCHERS[key] = (phrase, context)
+    with _MATCHERS_LOCK:  # built once: concurrent first analyses wait for it rather than each building one
+        if key not in _MATCHERS:
+            _MATCHERS[key] = _build_matchers(doc, gaz)
     return _MATCHERS[key]
+
+
+def _build_matchers(doc: Any, gaz: Gazetteer) -> tuple[Any, Any]:
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    phrase = PhraseMatcher(doc.vocab, attr="ORTH")
+    make = _tokenizer_for(doc)
+    for surface in gaz.surfaces:
+        phrase.add(surface, [make(surface)])
+    context = Matcher(doc.vocab)
+    context.add("THE_POINT", [[{"LOWER": "the"}, {"ORTH": {"IN": ["North", "South", "West"]}}]])
+    return phrase, context
 
 
 def _known_people(doc: Any) -> list[Any]:
