@@ -303,6 +303,18 @@ def run_stages(article: Article, *, stages: tuple[Stage, ...] = STAGES,
 
 
 
+def article_id_of(text: str, *, title: str | None = None, published: str | _dt.date | None = None,
+                  source: str | None = None, settings: Settings | None = None) -> str:
+    """The id `analyze` gives this article, without running a model (a page opens a stored analysis at once).
+
+    Raises:
+        InputError: as `analyze` does for the same input (empty, too long, not English, invalid metadata).
+    """
+    settings = settings or load_settings()
+    return prepare_article(text, title=title, source=source, published=published, max_chars=settings.max_chars,
+                           fingerprint=settings_fingerprint(model_versions())).article_id
+
+
 def analyze(
     text: str,
     *,

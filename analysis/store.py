@@ -55,7 +55,7 @@ from analysis.settings import ROOT, Settings
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 SQLITE_FILE = "stance_atlas.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _RETRIES = 8
 T = TypeVar("T")
 
@@ -75,6 +75,7 @@ analyses = Table(
     Column("statement_count", Integer, nullable=False),
     Column("pipeline_version", String(32), nullable=False),
     Column("payload", Text, nullable=False),
+    Column("opening", Text),  # the text's first words, the Library's name of an untitled analysis (version 4)
 )
 analysis_countries = Table(
     "analysis_countries",
@@ -134,8 +135,24 @@ def _migrate_2_to_3(conn: Connection) -> None:
         conn.execute(sql_text("ALTER TABLE corrections ADD COLUMN statement_id INTEGER"))
 
 
+def _migrate_3_to_4(conn: Connection) -> None:
+    """Version 4 added each analysis's opening words (the Library names an untitled analysis by them): add the
+    column (a store made before got the table from `create_all` without it) and fill it from the stored texts."""
+    if "opening" not in {c["name"] for c in inspect(conn).get_columns("analyses")}:
+        conn.execute(sql_text("ALTER TABLE analyses ADD COLUMN opening TEXT"))
+    for (aid, payload) in conn.execute(select(analyses.c.article_id, analyses.c.payload)).all():
+        text = json.loads(payload).get("article", {}).get("text", "")
+        conn.execute(update(analyses).where(analyses.c.article_id == aid).values(opening=opening_words(text)))
+
+
+def opening_words(text: str, n: int = 12) -> str:
+    """The first `n` words of a text (with "…" when there are more): what names an untitled analysis."""
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
 #: version -> the step that brings a store of that version to the next one
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 SAMPLES_DIR = ROOT / "data" / "samples"
 
@@ -272,7 +289,7 @@ class Store:
             "created": analysis.created or _now(), "saved_by": saved_by, "chars": len(art.text),
             "actor_count": len(analysis.actors), "statement_count": len(analysis.statements),
             "pipeline_version": analysis.pipeline_version,
-            "payload": json.dumps(analysis.to_dict(), ensure_ascii=False),
+            "payload": json.dumps(analysis.to_dict(), ensure_ascii=False), "opening": opening_words(art.text),
         }
 
         def write() -> Analysis:
@@ -422,10 +439,10 @@ class Store:
         """Stored analyses, newest first, optionally filtered.
 
         Returns:
-            DataFrame with article_id, title, source, published, created, saved_by, chars, actor_count,
-            statement_count, countries (list of ISO codes).
+            DataFrame with article_id, title, opening (the text's first words), source, published, created,
+            saved_by, chars, actor_count, statement_count, countries (list of ISO codes).
         """
-        cols = [analyses.c.article_id, analyses.c.title, analyses.c.source, analyses.c.published,
+        cols = [analyses.c.article_id, analyses.c.title, analyses.c.opening, analyses.c.source, analyses.c.published,
                 analyses.c.created, analyses.c.saved_by, analyses.c.chars, analyses.c.actor_count,
                 analyses.c.statement_count]
         query = select(*cols)
@@ -433,6 +450,7 @@ class Store:
             like = "%" + re.sub(r"([\\%_])", r"\\\1", search.lower()) + "%"
             query = query.where(or_(
                 func.lower(analyses.c.title).like(like, escape="\\"),
+                func.lower(analyses.c.opening).like(like, escape="\\"),
                 func.lower(analyses.c.source).like(like, escape="\\"),
                 analyses.c.article_id.in_(select(analysis_actors.c.article_id).where(
                     func.lower(analysis_actors.c.name).like(like, escape="\\")))))

@@ -25,9 +25,12 @@ if len(flags):
         st.text(f"{flag.name}: {flag.fact_check}")  # plain text: names come from the article
 kinds = st.multiselect("Kind", actor_kinds(result), key="a_kind")
 actors = actor_table(result, kinds)
-st.dataframe(actors, hide_index=True, width="stretch",
-             column_config={"aliases": st.column_config.ListColumn("aliases"),
-                            "mention_count": st.column_config.NumberColumn("mentions")})
+ui.table(actors, ["name", "kind", "role", "country", "country_evidence", "country_confidence", "mention_count",
+                  "statement_count", "dominant_stance", "sentiment_mean", "aliases", "fact_check"], key="actors_table",
+         config={"name": st.column_config.TextColumn(width="medium"),
+                 "country_evidence": st.column_config.TextColumn(width="medium")})
+st.caption("\"country from\": how the country was known (the text's words first, then the office-holder table, the "
+           "dateline, a place, the story). The downloads hold every column.")
 ui.downloads(actors, f"actors-{result.article_id}", key="actors")
 
 st.subheader("Corrections")
@@ -89,13 +92,13 @@ if stored:
     if len(log):
         st.markdown("**Corrections of this analysis**, oldest first")
         original = store.load(result.article_id, corrected=False)
-        st.dataframe(correction_log(log, original), hide_index=True, width="stretch", key="a_corrections",
-                     column_config={"made_by": "made by", "made_at": "made at (UTC)"})
+        ui.table(correction_log(log, original), key="a_corrections")
     else:
         st.caption("No corrections yet.")
 
 
 st.subheader("Mentions")
 mentions = mention_table(result)
-st.dataframe(mentions, hide_index=True, width="stretch")
+ui.table(mentions, ["mention_id", "text", "actor", "form", "ner_label", "sentence", "start", "sentiment",
+                    "sentiment_score"], key="mentions_table")
 ui.downloads(mentions, f"mentions-{result.article_id}", key="mentions")

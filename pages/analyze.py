@@ -5,7 +5,7 @@ import streamlit as st
 from analysis.dashboard.views import summary, top_actors, top_statements
 from analysis.errors import AnalysisError
 from analysis.stages.article import decode_bytes
-from analysis.store import sample_articles
+from analysis.store import opening_words, sample_articles
 from pages import ui
 
 ui.page(ui.APP_TITLE)
@@ -44,24 +44,27 @@ with st.form("article"):
 
 if submitted and not unreadable:
     ui.run_analysis(text, title=title, source=source, published=published)
+else:
+    ui.follow_run()
 
 result = ui.current_analysis()
 if result is not None:
     ui.header(result)
+    if not submitted:  # opened from a share link, the Library or an earlier run: which article this is
+        st.markdown(f"**Showing:** {ui.plain(result.article.title or opening_words(result.article.text))}")
+        with st.expander("Article text", expanded=False):
+            st.text(result.article.text)
     st.subheader("Summary")
     ui.metrics(summary(result))
-    st.markdown("**Share this analysis** (anyone with access to this Stance Atlas can open it):")
+    st.markdown("**Share this analysis.** Anyone who can reach this Stance Atlas opens it with this link:")
     st.code(ui.share_url(result.article_id), language=None)
 
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**Top actors**")
-        st.dataframe(top_actors(result), hide_index=True, width="stretch")
+        ui.table(top_actors(result), key="top_actors")
     with right:
         st.markdown("**Top statements**")
-        top = top_statements(result)
-        st.dataframe(ui.styled(top), hide_index=True, width="stretch", column_config={
-            "content_text": st.column_config.TextColumn("content", width="large"),
-            "stance": st.column_config.TextColumn("stance"),
-        })
+        ui.table(top_statements(result), key="top_statements",
+                 config={"content_text": st.column_config.TextColumn(width="large")})
     ui.download_analysis(result)

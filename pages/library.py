@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.dashboard.trends import analysis_label, country_name
+from analysis.dashboard.trends import analysis_label, country_name, shown_title
 from analysis.errors import AnalysisError
 from pages import ui
 
@@ -45,17 +45,18 @@ if not len(table):
                                                            else ""))
     st.stop()
 
+table = table.assign(title=[shown_title(r) for r in table.to_dict(orient="records")],
+                     created=table["created"].str.slice(0, 16).str.replace("T", " "))
 columns = ["title", "source", "published", "countries", "actor_count", "statement_count", "created", "article_id"]
 if ui.auth_enabled():
     columns.insert(-1, "saved_by")
-st.dataframe(table[columns], hide_index=True, width="stretch", key="lib_table",
-             column_config={"countries": st.column_config.ListColumn("countries"),
-                            "source": "outlet",
-                            "actor_count": st.column_config.NumberColumn("actors"),
-                            "statement_count": st.column_config.NumberColumn("statements"),
-                            "created": "saved",
-                            "saved_by": "saved by",
-                            "article_id": st.column_config.TextColumn("id")})
+ui.table(table, columns, key="lib_table",
+         config={"title": st.column_config.TextColumn(width="large"),
+                 "countries": st.column_config.TextColumn(width="medium"),
+                 "actor_count": st.column_config.NumberColumn("actors", width="small"),
+                 "statement_count": st.column_config.NumberColumn("statements", width="small"),
+                 "published": st.column_config.TextColumn(width="small"),
+                 "article_id": st.column_config.TextColumn(width="small")})
 shown = f"{len(table)} of {total} stored analyses" if filtered else f"{len(table)} stored analyses"
 st.caption(f"{shown}, newest first." + (" Undated analyses are left out when a date range is set." if dated else ""))
 

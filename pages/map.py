@@ -10,7 +10,8 @@ result = ui.page_with_analysis("Map")
 
 c1, c2, c3 = st.columns([1, 1, 1])
 mode = c1.segmented_control("Colour by", ["stance", "sentiment"], default="stance", key="map_mode") or "stance"
-view = c2.segmented_control("View", ["world", "countries involved"], default="world", key="map_view") or "world"
+view = c2.segmented_control("View", ["countries involved", "world"], default="countries involved",
+                            key="map_view") or "countries involved"
 targets = toward_targets(result)
 chosen = c3.selectbox("Stance toward", ["all", *targets], key="map_toward",
                       format_func=lambda k: k if k == "all" else targets[k],
@@ -20,10 +21,14 @@ countries = country_view(result, toward=toward)
 if mode == "sentiment" and countries["sentiment"].isna().all():
     st.info("No sentiment scores in this analysis: the sentiment model had not run when it was made.")
 arc_rows = arcs(result, toward=toward)
-fig = stance_map(countries, arc_rows, color_by=mode, fit=view != "world")
+fig = stance_map(countries, arc_rows, color_by=mode, fit=view == "countries involved")
 st.plotly_chart(fig, width="stretch", config={"topojsonURL": TOPOJSON_URL, "displaylogo": False},
                 key="stance_map")
-if toward is None:
+if mode == "sentiment":
+    st.caption("Country colour: how the article portrays that country's actors, the mean sentiment of their mentions "
+               "(red negative, grey neutral, green positive). Arcs run from a speaker's country to the country its "
+               "statement reacts to, coloured by the statement's stance.")
+elif toward is None:
     st.caption("Country colour: the dominant stance of that country's actors' statements (grey-blue: involved, no "
                "statement). Arcs run from a speaker's country to the country its statement reacts to.")
 else:
@@ -31,8 +36,10 @@ else:
                "it (grey-blue: no statement toward it). Arcs: those statements, to its country.")
 
 st.subheader("Countries")
-st.dataframe(countries.drop(columns=["lat", "lon"]), hide_index=True, width="stretch")
+ui.table(countries, ["name", "iso3", "dominant_stance", "statements", "actors", "main_statement", "sentiment"],
+         key="countries_table", config={"main_statement": st.column_config.TextColumn(width="large")})
 ui.downloads(countries, f"countries-{result.article_id}", key="countries")
 if len(arc_rows):
     st.subheader("Arcs")
-    st.dataframe(arc_rows[["from_iso3", "to_iso3", "stance", "count", "example"]], hide_index=True, width="stretch")
+    ui.table(arc_rows, ["from_iso3", "to_iso3", "stance", "count", "example"], key="arcs_table",
+             config={"example": st.column_config.TextColumn(width="large")})

@@ -12,6 +12,7 @@ from analysis.dashboard.corrections import (
     saved_message,
     statement_choices,
 )
+from analysis.dashboard.display import country_label
 from analysis.dashboard.views import (
     PART_COLORS,
     filter_statements,
@@ -29,7 +30,8 @@ result = ui.page_with_analysis("Quotes")
 statements = result.statements
 f1, f2, f3, f4 = st.columns(4)
 actors = f1.multiselect("Actor", sorted(statements["speaker"].dropna().unique()), key="q_actor")
-countries = f2.multiselect("Country", sorted(statements["speaker_country"].dropna().unique()), key="q_country")
+countries = f2.multiselect("Country", sorted(statements["speaker_country"].dropna().unique()), key="q_country",
+                           format_func=country_label)
 stances = f3.multiselect("Stance", sorted(statements["stance"].dropna().unique()), key="q_stance")
 kinds = f4.multiselect("Kind", sorted(statements["kind"].dropna().unique()), key="q_kind")
 search = st.text_input("Search the statements", key="q_search")
@@ -40,11 +42,9 @@ table = with_uncertain(shown)
 columns = [c for c in ("statement_id", "speaker", "speaker_org", "speaker_country", "kind", "cue_text",
                        "content_text", "stance", "uncertain", "stance_method", "targets", "sentiment", "outlet")
            if c in table.columns]
-st.dataframe(ui.styled(table[columns]), hide_index=True, width="stretch", key="q_table",
-             column_config={"content_text": st.column_config.TextColumn("content", width="large"),
-                            "cue_text": "cue", "speaker_country": "country", "speaker_org": "speaking for",
-                            "stance_method": "stance by", "targets": st.column_config.ListColumn("targets"),
-                            "statement_id": st.column_config.NumberColumn("id", width="small")})
+ui.table(table, columns, key="q_table",
+         config={"content_text": st.column_config.TextColumn(width="large"),
+                 "statement_id": st.column_config.NumberColumn(width="small")})
 st.caption(f"{len(shown)} of {len(statements)} statements. \"uncertain\": the stance model's top probability is "
            "under 0.5. \"stance by\": model, lexicon (cue words, where the model was unsure) or correction (an "
            "analyst).")
@@ -106,9 +106,7 @@ else:
     log = store.corrections(result.article_id, kinds=STATEMENT_KINDS)
     if len(log):
         st.markdown("**Statement corrections of this analysis**, oldest first")
-        st.dataframe(correction_log(log, store.load(result.article_id, corrected=False)), hide_index=True,
-                     width="stretch", key="q_corrections",
-                     column_config={"made_by": "made by", "made_at": "made at (UTC)"})
+        ui.table(correction_log(log, store.load(result.article_id, corrected=False)), key="q_corrections")
 
 st.subheader("Article")
 labels = {int(i): f"#{r['statement_id']} · {r['speaker'] if isinstance(r['speaker'], str) else '(no speaker)'} · "

@@ -35,34 +35,40 @@ st.caption(f"Stance method: {', '.join(stance_methods(statements))}. Statements 
 
 st.subheader("Actor × stance")
 by_actor_shown = by_actor.assign(uncertain=uncertain_counts(statements, "speaker", by_actor.index))
-st.dataframe(by_actor_shown, width="stretch",
-             column_config={"speaker": "actor", "uncertain": st.column_config.NumberColumn("of which uncertain")})
+ui.table(by_actor_shown.reset_index(), key="actor_stance_table", stance=(),
+         config={"speaker": st.column_config.TextColumn("actor"),
+                 "uncertain": st.column_config.NumberColumn("of which uncertain")})
 st.caption("\"of which uncertain\": statements whose stance the model gave under 0.5 (counted in their stance too).")
 ui.downloads(by_actor_shown.reset_index(), f"actor-stance-{result.article_id}", key="actor_stance")
 
 st.subheader("Speaker × target")
 matrix = speaker_target_matrix(result)
 if len(matrix):
-    st.dataframe(ui.styled(matrix, tuple(matrix.columns)), width="stretch", key="speaker_target")
+    ui.table(matrix.reset_index(), key="speaker_target", stance=tuple(matrix.columns))
     st.caption("Rows: the speakers; columns: the actors their statements name; a cell: the dominant stance of that "
-               "speaker's statements naming that target (blank: it does not name it; targets of the speaker's own "
+               "speaker's statements naming that target (— : it does not name it; targets of the speaker's own "
                "country are left out).")
     ui.downloads(matrix.reset_index(), f"speaker-target-{result.article_id}", key="speaker_target_dl")
 else:
     st.info("No speaker names a target actor in its statements here, so there is no speaker × target table.")
 
 st.subheader("Stance profiles")
-profiles = stance_profile_table(result)
-if len(profiles):
-    st.dataframe(profiles, hide_index=True, width="stretch",
-                 column_config={"evidence": st.column_config.ListColumn("evidence (statement ids)"),
-                                **{label: st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0,
-                                                                          format="percent")
-                                   for label in STANCE_LABELS}})
-    st.caption("Per actor and per country: the share of each stance over its statements (model probabilities where "
-               "the model ran), the dominant stance, and the statements that are its evidence (ids as on the Quotes "
-               "page).")
-    ui.downloads(profiles, f"stance-profiles-{result.article_id}", key="stance_profiles")
+shares = {label: st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="percent")
+          for label in STANCE_LABELS}
+for of, heading, caption in (
+        ("actors", "Per actor", "A country here is the state speaking as itself (\"Seoul said\")."),
+        ("countries", "Per country, all its actors", "The country's own statements and those of its people and "
+                                                     "bodies together.")):
+    profiles = stance_profile_table(result, of=of)
+    if not len(profiles):
+        continue
+    st.markdown(f"**{heading}**")
+    ui.table(profiles.drop(columns=["kind"]) if of == "countries" else profiles, key=f"profiles_{of}",
+             stance=("dominant",),
+             config=shares)
+    st.caption(f"{caption} The share of each stance over the statements (model probabilities where the model ran), "
+               "the dominant stance, and the statements that are its evidence (numbers as on the Quotes page).")
+    ui.downloads(profiles, f"stance-profiles-{of}-{result.article_id}", key=f"stance_profiles_{of}")
 
 st.subheader("Sentiment per actor")
 sentiment = actor_sentiment(result)
@@ -70,6 +76,6 @@ if sentiment is not None:
     st.plotly_chart(sentiment_bars(result.actors), width="stretch", key="bars_sentiment")
     st.caption("How the article portrays each actor: mean of P(positive) - P(negative) over its mentions, from the "
                "target-dependent sentiment model (MiniLM fine-tuned on NewsMTSC).")
-    st.dataframe(sentiment, hide_index=True, width="stretch")
+    ui.table(sentiment, key="sentiment_table")
 else:
     st.info("Sentiment per actor is not in this analysis: it was made before the sentiment model was added.")

@@ -104,24 +104,16 @@ with compare_tab:
             else:
                 st.info("No statement by an actor of a known country.")
             st.markdown("**Top statements**")
-            st.dataframe(ui.styled(top_statements(analysis)), hide_index=True, width="stretch",
-                         key=f"compare_top_{letter}",
-                         column_config={"content_text": st.column_config.TextColumn("content", width="large"),
-                                        "cue_text": "cue"})
+            ui.table(top_statements(analysis), key=f"compare_top_{letter}",
+                     config={"content_text": st.column_config.TextColumn(width="large")})
 
     st.subheader("Countries in A and B")
-    st.dataframe(ui.styled(compare_countries(a, b), ("stance_a", "stance_b")), hide_index=True, width="stretch",
-                 key="compare_countries",
-                 column_config={"stance_a": "stance in A", "statements_a": "statements in A",
-                                "stance_b": "stance in B", "statements_b": "statements in B"})
+    ui.table(compare_countries(a, b), key="compare_countries", stance=("stance_a", "stance_b"))
     st.caption("Stance: the dominant stance of the country's actors' statements; \"not involved\": the country is "
                "not in that article; \"no statement\": involved, but none of its actors is quoted.")
     shared = compare_actors(a, b)
     st.subheader("Actors quoted in both")
     if len(shared):
-        st.dataframe(ui.styled(shared, ("stance_a", "stance_b")), hide_index=True, width="stretch",
-                     key="compare_actors",
-                     column_config={"stance_a": "stance in A", "statements_a": "statements in A",
-                                    "stance_b": "stance in B", "statements_b": "statements in B"})
+        ui.table(shared, key="compare_actors", stance=("stance_a", "stance_b"))
     else:
         st.caption("No actor is quoted in both analyses.")

@@ -16,11 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis.dashboard.access import is_allowed
+from analysis.dashboard.display import label, readable
 from analysis.dashboard.views import STANCE_COLORS, for_download
 from analysis.errors import AccessDeniedError, AnalysisError, StoreError
-from analysis.pipeline import Analysis, analyze
+from analysis.pipeline import Analysis, analyze, article_id_of
 from analysis.settings import Settings, load_settings
-from analysis.store import Store, check_id, database_url
+from analysis.store import Store, check_id, database_url, opening_words
 
 APP_TITLE = "Stance Atlas"
 _SESSION_KEY = "analysis"
@@ -51,13 +52,6 @@ def settings() -> Settings:
     except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
         secrets = {}
     return load_settings(overrides=secrets)
-
-
-@st.cache_resource(show_spinner="Loading the language models…")
-def warm_models() -> bool:
-    """Load the models once per server process (waits for the background load if it is under way)."""
-    _preloaded().join()
-    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,10 +116,12 @@ def made_by() -> str:
 
 
 def current_analysis() -> Analysis | None:
-    """The analysis this page shows: the share link's `?a=` if given, else the one made in this session.
+    """The analysis this page shows: the share link's `?a=` if given, else the one made in this session (also one
+    that finished while the analyst was on another page).
 
     An unknown or malformed id shows a message and returns None.
     """
+    _adopt_finished_run()
     wanted = st.query_params.get("a")
     held: Analysis | None = st.session_state.get(_SESSION_KEY)
     if wanted:
@@ -140,38 +136,133 @@ def current_analysis() -> Analysis | None:
     return held
 
 
+#: the session key of the analysis under way (a `_Run`)
+_RUN_KEY = "analysis_run"
+
+
+class _Run:
+    """An analysis under way in a worker thread, held in the session: it goes on when the analyst opens another
+    page (Streamlit stops the page's script, not this thread), and any page shows its result when it is done.
+
+    The worker never calls Streamlit; it only writes these fields, which the pages read.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label  # what is being analysed (the title or the first words)
+        self.stage = "Checking the text…"
+        self.result: Analysis | None = None
+        self.reused = False  # the same article (same id) was already stored: opened, not analysed again
+        self.error: AnalysisError | None = None  # a user error: its message is shown
+        self.crash: BaseException | None = None  # anything else: raised on the page that shows the run
+        self.unsaved: StoreError | None = None
+        self.done = threading.Event()
+
+    def work(self, text: str, meta: dict[str, str | None], config: Settings, saved_by: str | None, db: Store,
+             models: threading.Thread) -> None:
+        try:
+            article_id = article_id_of(text, settings=config, **meta)
+            if db.exists(article_id):
+                self.stage = "Opening the stored analysis…"
+                self.result, self.reused = db.load(article_id), True
+                return
+            self.stage = "Loading the language models…"
+            models.join()
+            self.result = analyze(text, settings=config, on_stage=self._on_stage, **meta)
+            self.stage = "Saving…"
+            try:
+                self.result = db.save(self.result, saved_by=saved_by)
+            except StoreError as exc:
+                self.unsaved = exc
+        except AnalysisError as exc:
+            self.error = exc
+        except BaseException as exc:  # handed to the page, which raises it
+            self.crash = exc
+        finally:
+            self.done.set()
+
+    def _on_stage(self, name: str) -> None:
+        self.stage = f"{name[:1].upper()}{name[1:]}…"
+
+
 def run_analysis(text: str, *, title: str | None, source: str | None, published: str | None) -> Analysis | None:
     """Analyse text with a progress display, store it and make it current; a user error is shown, None returned.
 
-    When the store cannot be written (read-only, full, unreachable) the analysis is still made current and shown,
-    with a warning that it was not saved (its share link opens only in this session; the download still works).
+    The work runs in a thread held in the session, so it finishes (and is shown) even if the analyst opens another
+    page meanwhile. An article already stored under the same id (same text, metadata, pipeline and models) is opened
+    at once instead of analysed again. When the store cannot be written (read-only, full, unreachable) the analysis
+    is still made current and shown, with a warning that it was not saved.
     """
-    unsaved: StoreError | None = None
-    try:
-        with st.status("Analysing…", expanded=False) as status:
-            warm_models()
-            result = analyze(text, title=title or None, source=source or None, published=published or None,
-                             settings=settings(), on_stage=lambda name: status.update(label=f"{name.capitalize()}…"))
-            status.update(label="Saving…")
-            try:
-                stored = store().save(result, saved_by=user_email())
-            except StoreError as exc:
-                unsaved = exc
-                status.update(label="Analysed, not saved", state="error")
-            else:
-                if stored is not result:  # analysed again: analysts' fixes still apply, to it and to cached copies
-                    result = stored
-                    _load.clear()
-                status.update(label="Done", state="complete")
-    except AnalysisError as exc:
-        st.error(str(exc))
+    meta = {"title": title or None, "source": source or None, "published": published or None}
+    words = " ".join(text.split()[:8])
+    run = _Run(title or (words + "…" if words else "the text"))
+    st.session_state[_RUN_KEY] = run
+    threading.Thread(target=run.work, args=(text, meta, settings(), user_email(), store(), _preloaded()),
+                     name="stance-atlas-analysis", daemon=True).start()
+    return _follow(run)
+
+
+def _follow(run: _Run) -> Analysis | None:
+    """Show a run's progress until it is done, then its outcome; the result becomes the current analysis."""
+    with st.status(run.stage, expanded=False) as status:
+        while not run.done.wait(0.25):
+            status.update(label=run.stage)
+        if run.error is not None or run.crash is not None:
+            status.update(label="Not analysed", state="error")
+        elif run.unsaved is not None:
+            status.update(label="Analysed, not saved", state="error")
+        else:
+            status.update(label="Opened the stored analysis" if run.reused else "Done", state="complete")
+    return _adopt_finished_run()
+
+
+def follow_run() -> None:
+    """On the Analyze page: if this session's analysis is still under way (the analyst left and came back), show its
+    progress until it is done."""
+    run: _Run | None = st.session_state.get(_RUN_KEY)
+    if run is not None and not run.done.is_set():
+        _follow(run)
+
+
+def _adopt_finished_run() -> Analysis | None:
+    """If this session's run is done: show its message once and make its result the current analysis."""
+    run: _Run | None = st.session_state.get(_RUN_KEY)
+    if run is None or not run.done.is_set():
         return None
-    if unsaved is not None:
-        st.warning(f"Not saved: {unsaved}. The analysis is shown below, but its share link opens only in this "
+    del st.session_state[_RUN_KEY]
+    if run.crash is not None:
+        raise run.crash
+    if run.error is not None:
+        st.error(str(run.error))
+        return None
+    if run.unsaved is not None:
+        st.warning(f"Not saved: {run.unsaved}. The analysis is shown below, but its share link opens only in this "
                    "session; download it to keep it.")
-    st.session_state[_SESSION_KEY] = result
-    st.query_params["a"] = result.article_id
-    return result
+    elif run.reused:
+        st.info("This article was already analysed with the same models: the stored analysis (with its "
+                "corrections) is shown, not a new run.")
+        _load.clear()
+    else:
+        _load.clear()  # analysed again under a known id: analysts' fixes apply to cached copies too
+    st.session_state[_SESSION_KEY] = run.result
+    st.query_params["a"] = run.result.article_id
+    return run.result
+
+
+def running_elsewhere() -> None:
+    """On a page other than Analyze, while this session's analysis is under way: say so, and show the page again
+    when it is done."""
+    run: _Run | None = st.session_state.get(_RUN_KEY)
+    if run is None or run.done.is_set():
+        return
+
+    @st.fragment(run_every=1.0)
+    def _wait() -> None:
+        if run.done.is_set():
+            st.rerun()
+        st.info(f"Analysing {run.label} ({run.stage.rstrip('…').lower()}): this page shows it when it is done.")
+
+    _wait()
+    st.stop()
 
 
 def auth_enabled() -> bool:
@@ -270,6 +361,7 @@ def page_with_analysis(title: str) -> Analysis:
     page(title)
     result = current_analysis()
     if result is None:
+        running_elsewhere()
         no_analysis_yet()
         st.stop()
     header(result)
@@ -279,10 +371,10 @@ def page_with_analysis(title: str) -> Analysis:
 def metrics(facts: dict[str, int | str]) -> None:
     """The four counts of an analysis (`analysis.dashboard.views.summary`) side by side."""
     columns = st.columns(4)
-    for column, (label, key) in zip(columns, (("Actors", "actors"), ("Countries", "countries"),
+    for column, (name, key) in zip(columns, (("Actors", "actors"), ("Countries", "countries"),
                                               ("Statements", "statements"), ("With a stance", "with_stance")),
                                     strict=True):
-        column.metric(label, facts[key])
+        column.metric(name, facts[key])
 
 
 def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:
@@ -290,13 +382,24 @@ def styled(df: pd.DataFrame, column: str | tuple[str, ...] = "stance") -> Any:
     (a pandas Styler for st.dataframe)."""
     columns = [c for c in ((column,) if isinstance(column, str) else column) if c in df.columns]
     if not columns:
-        return df
+        return df.style.format(precision=2)
 
     def colour(value: object) -> str:
         color = STANCE_COLORS.get(str(value))
         return f"background-color: {color}; color: white;" if color else ""
 
-    return df.style.map(colour, subset=columns)
+    return df.style.map(colour, subset=columns).format(precision=2)
+
+
+def table(df: pd.DataFrame, columns: list[str] | None = None, *, key: str | None = None,
+          stance: tuple[str, ...] = ("stance", "dominant_stance"), index: bool = False,
+          config: dict[str, Any] | None = None) -> None:
+    """Draw one table of `analysis/` as an analyst reads it (`analysis.dashboard.display.readable`: readable labels,
+    "—" for missing values, country names beside codes), with the stance columns (data names) in the stance colours.
+    `config` is st.column_config by data column name."""
+    shown = readable(df, columns, keep_index=index)
+    st.dataframe(styled(shown, tuple(label(c) for c in stance)), hide_index=not index, width="stretch", key=key,
+                 column_config={label(c): v for c, v in (config or {}).items()})
 
 
 def downloads(df: pd.DataFrame, name: str, *, key: str) -> None:
@@ -319,5 +422,5 @@ def download_analysis(analysis: Analysis) -> None:
 def header(analysis: Analysis) -> None:
     """The analysed article's title line and share link, shown on every page."""
     art = analysis.article
-    st.caption(" · ".join(x for x in (art.title or "Untitled article", art.source, art.published) if x)
+    st.caption(" · ".join(x for x in (art.title or f"“{opening_words(art.text, 10)}”", art.source, art.published) if x)
                + f" · id {analysis.article_id}")

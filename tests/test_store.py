@@ -198,13 +198,33 @@ def test_migrates_a_version_2_store_to_statement_corrections(tmp_path, two_analy
         conn.execute(text("UPDATE schema_version SET version = 2"))
     old.dispose()
     reopened = Store(url)
-    assert reopened.version() == SCHEMA_VERSION == 3
+    assert reopened.version() == SCHEMA_VERSION
     sid = int(a.statements["statement_id"].iloc[0])
     fixed = reopened.correct(a.article_id, kind="stance", statement_id=sid, value="threatening", made_by="b@x.org")
     assert fixed.actors.set_index("actor_id").loc[actor, "country"] == "JPN"  # the old correction still applies
     assert fixed.statements.set_index("statement_id").loc[sid, "stance"] == "threatening"
     log = reopened.corrections(a.article_id)
     assert list(log["kind"]) == ["country", "stance"] and log["statement_id"].isna().tolist() == [True, False]
+
+
+def test_migrates_a_version_3_store_to_opening_words(tmp_path, two_analyses) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = Store(url)
+    a = two_analyses[0]
+    old.save(a)
+    with old.engine.begin() as conn:  # make it look like a store written before version 4
+        conn.execute(text("ALTER TABLE analyses DROP COLUMN opening"))
+        conn.execute(text("UPDATE schema_version SET version = 3"))
+    old.dispose()
+    reopened = Store(url)
+    assert reopened.version() == SCHEMA_VERSION == 4
+    listed = reopened.list()
+    first = " ".join(a.article.text.split()[:5])
+    assert listed["opening"].iloc[0].startswith(first) and listed["opening"].iloc[0].endswith("…")
+    # the Library's search finds an analysis by its opening words too
+    assert list(reopened.list(search=a.article.text.split()[1].upper())["article_id"]) == [a.article_id]
 
 
 def test_stance_and_target_corrections_are_stored_and_applied(store, backend_url, two_analyses) -> None:

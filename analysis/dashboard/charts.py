@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import json
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.dashboard.display import shorten
 from analysis.dashboard.views import STANCE_COLORS
 from analysis.labels import STANCE_LABELS
 from analysis.settings import ROOT
@@ -100,9 +102,53 @@ def stance_map(countries: pd.DataFrame, arc_rows: pd.DataFrame, *, color_by: str
         ))
         shown.add(label)
     fig = _geo_layout(fig, height)
-    if fit and len(countries):
-        fig.update_geos(fitbounds="locations", lonaxis_range=None, lataxis_range=None)
+    box = mainland_box(list(countries["iso3"])) if fit else None
+    if box is not None:
+        (lon0, lon1), (lat0, lat1) = box
+        fig.update_geos(projection_type="mercator", projection_rotation_lon=(lon0 + lon1) / 2,
+                        lonaxis_range=[lon0, lon1], lataxis_range=[lat0, lat1])
     return fig
+
+
+#: the least span a fitted map shows, in degrees (one small country is not drawn across the whole map)
+_MIN_SPAN = (24.0, 14.0)
+#: the margin around the fitted countries, as a share of their span
+_PAD = 0.12
+
+
+def mainland_box(iso3s: list[str]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The longitude and latitude ranges that frame these countries' main land: each country's largest polygon (not
+    French Guiana for France, not Alaska for the United States), with a margin; None when there is nothing to frame
+    or the frame would wrap round the globe (a world view is better then)."""
+    features = {f["properties"]["iso3"]: f for f in country_shapes()["features"]}
+    lons: list[float] = []
+    lats: list[float] = []
+    for code in iso3s:
+        feature = features.get(code)
+        if feature is None:
+            continue
+        ring = _largest_ring(feature["geometry"])
+        lons += [p[0] for p in ring]
+        lats += [p[1] for p in ring]
+    if not lons:
+        return None
+    lon0, lon1, lat0, lat1 = min(lons), max(lons), min(lats), max(lats)
+    if lon1 - lon0 > 200:
+        return None
+    pad_lon = max((lon1 - lon0) * _PAD, (_MIN_SPAN[0] - (lon1 - lon0)) / 2, 1.0)
+    pad_lat = max((lat1 - lat0) * _PAD, (_MIN_SPAN[1] - (lat1 - lat0)) / 2, 1.0)
+    return ((max(-180.0, lon0 - pad_lon), min(180.0, lon1 + pad_lon)),
+            (max(-80.0, lat0 - pad_lat), min(84.0, lat1 + pad_lat)))
+
+
+def _largest_ring(geometry: dict[str, Any]) -> list[list[float]]:
+    """The outer ring of a (Multi)Polygon's largest part, by its area in square degrees."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return max((poly[0] for poly in polygons), key=lambda ring: abs(_ring_area(ring)))
+
+
+def _ring_area(ring: list[list[float]]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in pairwise(ring)) / 2
 
 
 def arc_path(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[list[float], list[float]]:
@@ -119,20 +165,43 @@ def arc_path(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[list[f
     return lons, lats
 
 
+#: the longest actor or country name a bar chart writes out; a longer one is cut, with the full name on hover
+BAR_LABEL_CHARS = 32
+
+
+def bar_labels(names: list[str], n: int = BAR_LABEL_CHARS) -> list[str]:
+    """Axis labels for these names: each cut to `n` characters with "…", kept distinct (a chart would merge two
+    equal labels into one bar), escaped (plotly reads a little HTML in labels)."""
+    out: list[str] = []
+    for name in names:
+        short = shorten(name, n)
+        while short in out:
+            short += "\u200b"  # an invisible difference keeps two bars apart
+        out.append(short)
+    return [html.escape(s) for s in out]
+
+
 def stance_bars(counts: pd.DataFrame, *, title: str = "", height: int | None = None) -> go.Figure:
-    """Stacked horizontal bars: one bar per row of `analysis.dashboard.views.stance_counts`, one colour per stance."""
+    """Stacked horizontal bars: one bar per row of `analysis.dashboard.views.stance_counts`, one colour per stance.
+
+    Long names are cut on the axis (full name on hover); the legend sits above the bars, clear of the axis title.
+    """
     counts = counts.head(25)
-    labels = [str(i) for i in counts.index][::-1]
+    names = [str(i) for i in counts.index][::-1]
+    labels = bar_labels(names)
+    full = [html.escape(n) for n in names]
     fig = go.Figure()
     for stance in STANCE_LABELS:
         if stance not in counts.columns:
             continue
         fig.add_trace(go.Bar(y=labels, x=counts[stance].tolist()[::-1], name=stance, orientation="h",
-                             marker_color=STANCE_COLORS[stance],
-                             hovertemplate=f"%{{y}}: %{{x}} {stance}<extra></extra>"))
-    fig.update_layout(barmode="stack", title={"text": title}, height=height or max(260, 120 + 28 * len(labels)),
-                      margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "traceorder": "normal"},
+                             marker_color=STANCE_COLORS[stance], customdata=full,
+                             hovertemplate=f"%{{customdata}}: %{{x}} {stance}<extra></extra>"))
+    top = 78 if title else 48
+    fig.update_layout(barmode="stack", height=height or max(280, top + 60 + 28 * len(labels)),
+                      title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 8}},
+                      margin={"l": 10, "r": 10, "t": top, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
                       xaxis={"title": {"text": "statements"}, "dtick": 1 if counts["total"].max() <= 10 else None})
     return fig
 
@@ -187,11 +256,11 @@ def sentiment_bars(actors: pd.DataFrame, *, limit: int = 25) -> go.Figure:
               + rows["sentiment_neutral"].astype(int).astype(str) + " neutral, "
               + rows["sentiment_positive"].astype(int).astype(str) + " positive")
     fig = go.Figure(go.Bar(
-        y=[html.escape(str(n)) for n in rows["name"]], x=rows["sentiment_mean"].astype(float).tolist(),
-        orientation="h", customdata=counts.tolist(),
+        y=bar_labels([str(n) for n in rows["name"]]), x=rows["sentiment_mean"].astype(float).tolist(),
+        orientation="h", customdata=[[html.escape(str(n)), c] for n, c in zip(rows["name"], counts, strict=True)],
         marker={"color": rows["sentiment_mean"].astype(float).tolist(), "colorscale": SENTIMENT_SCALE,
                 "cmin": -1, "cmax": 1},
-        hovertemplate="%{y}: %{x:.2f} (%{customdata} mentions)<extra></extra>"))
+        hovertemplate="%{customdata[0]}: %{x:.2f} (%{customdata[1]} mentions)<extra></extra>"))
     fig.update_layout(height=max(220, 80 + 26 * len(rows)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis={"range": [-1, 1], "title": {"text": "mean sentiment toward the actor (-1 to 1)"},
                              "zeroline": True})

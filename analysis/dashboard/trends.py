@@ -119,9 +119,18 @@ def country_name(iso3: str) -> str:
     return country.name if country else iso3
 
 
+def shown_title(record: dict) -> str:
+    """An analysis's title, or for an untitled one its opening words in quotes (the store's `opening`)."""
+    title = record.get("title")
+    if isinstance(title, str) and title:
+        return title
+    opening = record.get("opening")
+    return f"“{opening}”" if isinstance(opening, str) and opening else "Untitled"
+
+
 def analysis_label(record: dict) -> str:
-    """How a stored analysis is named in pickers: title · publication date (or "undated") · id."""
-    title = record.get("title") if isinstance(record.get("title"), str) and record.get("title") else "Untitled"
+    """How a stored analysis is named in pickers: title (or its opening words) · publication date (or "undated")
+    · id."""
     published = record.get("published")
     date = published if isinstance(published, str) and published else "undated"
-    return f"{title} · {date} · {record['article_id']}"
+    return f"{shown_title(record)} · {date} · {record['article_id']}"

@@ -101,17 +101,20 @@ def speaker_target_matrix(analysis: Analysis) -> pd.DataFrame:
     return matrix
 
 
-def stance_profile_table(analysis: Analysis) -> pd.DataFrame:
+def stance_profile_table(analysis: Analysis, of: str | None = None) -> pd.DataFrame:
     """Actors, then countries, that have statements: dominant stance, count, one column per stance share, evidence.
+
+    `of`: "actors" or "countries" for only those rows (a country as a speaker, "Seoul said", is an actor of kind
+    country; its row under countries sums all its actors).
 
     Returns:
         DataFrame: who, kind (an actor's kind, or 'country (all its actors)'), dominant, statements, one column per
         label of `STANCE_LABELS` (shares in [0, 1]), evidence (statement ids).
     """
     rows = []
-    for table, kind_of in ((analysis.actors, lambda r: r["kind"]),
-                           (analysis.countries, lambda r: "country (all its actors)")):
-        if "dominant_stance" not in table.columns:
+    for part, table, kind_of in (("actors", analysis.actors, lambda r: r["kind"]),
+                                 ("countries", analysis.countries, lambda r: "country (all its actors)")):
+        if "dominant_stance" not in table.columns or of not in (None, part):
             continue
         for rec in table.to_dict(orient="records"):
             if is_missing(rec["dominant_stance"]):
@@ -332,8 +335,10 @@ def fact_flags(analysis: Analysis) -> pd.DataFrame:
 
 
 def mention_table(analysis: Analysis) -> pd.DataFrame:
-    """The mentions table as the Actors page shows it (without the article id)."""
-    return analysis.mentions.drop(columns=["article_id"])
+    """The mentions table as the Actors page shows it: without the article id, with the actor's name."""
+    names = dict(zip(analysis.actors["actor_id"], analysis.actors["name"], strict=True))
+    mentions = analysis.mentions.drop(columns=["article_id"])
+    return mentions.assign(actor=mentions["actor_id"].map(names))
 
 
 #: characters Markdown reads as markup (links, images, emphasis, math, code, headings, tables) and the line break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -37,10 +38,29 @@ def summary(result: Analysis) -> str:
     lines += _table(result.actors, ["name", "kind", "country", "role", "mention_count", "aliases"],
                     ["name", "kind", "country", "role", "mentions", "aliases"])
     lines += ["", "Countries"]
-    lines += _table(result.countries, ["iso3", "name", "mention_count", "actors"],
-                    ["iso3", "name", "mentions", "actors"])
+    countries = result.countries.assign(stance=result.countries.get("dominant_stance", pd.Series(dtype=object)))
+    lines += _table(countries, ["iso3", "name", "stance", "statement_count", "mention_count", "actors"],
+                    ["iso3", "name", "stance", "statements", "mentions", "actors"])
     if len(result.statements):
-        lines += ["", "Statements"]
-        lines += _table(result.statements, ["speaker", "kind", "cue_text", "content_text"],
-                        ["speaker", "kind", "cue", "content"])
+        lines += ["", "Statements (number · speaker (country) · kind · cue · stance, how decided; then what was said)"]
+        for rec in result.statements.to_dict(orient="records"):
+            lines += _statement(rec)
     return "\n".join(lines)
+
+
+def _statement(rec: dict) -> list[str]:
+    """One statement: a head line, then its whole content wrapped under it."""
+    speaker = "(no speaker)" if is_missing(rec["speaker"]) else str(rec["speaker"])
+    if not is_missing(rec.get("speaker_country")):
+        speaker += f" ({rec['speaker_country']})"
+    stance = str(rec["stance"])
+    how = [str(rec["stance_method"])] if not is_missing(rec.get("stance_method")) else []
+    if rec.get("stance_uncertain") is True:
+        how.append("uncertain")
+    if how:
+        stance += f" ({', '.join(how)})"
+    cue = "" if is_missing(rec["cue_text"]) else str(rec["cue_text"])
+    head = " · ".join(x for x in (f"#{rec['statement_id']}", speaker, str(rec["kind"]), cue, stance) if x)
+    body = textwrap.wrap(" ".join(str(rec["content_text"]).split()), width=100, initial_indent="    ",
+                         subsequent_indent="    ")
+    return [head, *body]
