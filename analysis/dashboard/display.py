@@ -118,7 +118,7 @@ def readable(df: pd.DataFrame, columns: Sequence[str] | None = None, *, keep_ind
             if series.isna().any():  # as text: the grid prints a missing number as "None"
                 out[col] = series.map(lambda v: MISSING if is_missing(v) else str(_number(v))).astype(object)
             elif pd.api.types.is_float_dtype(series):
-                out[col] = series.astype(float).round(2)
+                out[col] = series.astype(float).round(2) + 0.0  # + 0.0: no "-0.00"
             continue
         out[col] = series.map(lambda v, c=country: str(_cell(v, country=c))).astype(object)
     labels: list[str] = []
@@ -132,7 +132,7 @@ def readable(df: pd.DataFrame, columns: Sequence[str] | None = None, *, keep_ind
 
 def _number(value: Any) -> Any:
     if isinstance(value, float) and not math.isnan(value):
-        return round(value, 2) if not value.is_integer() else int(value)
+        return round(value, 2) + 0.0 if not value.is_integer() else int(value)
     return value
 
 
