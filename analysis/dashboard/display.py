@@ -48,10 +48,11 @@ LABELS: dict[str, str] = {
 }
 #: columns that hold one ISO alpha-3 code, or a list of them: shown as "Name (ISO)"
 COUNTRY_COLUMNS = frozenset({"country", "speaker_country", "from_iso3", "to_iso3", "countries", "target_countries"})
-#: columns an analyst never reads (offsets of spans, the article id on a per-article page)
+#: columns an analyst never reads (offsets of spans, coordinates, internal keys such as `country:RUS`)
 HIDDEN = frozenset({"article_id", "speaker_start", "speaker_end", "cue_start", "cue_end", "content_start",
                     "content_end", "content_spans", "stance_scores", "lat", "lon", "from_lat", "from_lon",
-                    "to_lat", "to_lon", "actor_ids", "_neutral", "_nospeaker", "is_media"})
+                    "to_lat", "to_lon", "actor_ids", "_neutral", "_nospeaker", "is_media", "actor_id",
+                    "speaker_actor_id"})
 _SNAKE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
 
 
@@ -123,7 +124,10 @@ def readable(df: pd.DataFrame, columns: Sequence[str] | None = None, *, keep_ind
         out[col] = series.map(lambda v, c=country: str(_cell(v, country=c))).astype(object)
     labels: list[str] = []
     for col in chosen:  # two data columns with one label (actors and actor_count): the second keeps its own name
-        labels.append(label(col) if label(col) not in labels else col.replace("_", " "))
+        name = label(col) if label(col) not in labels else col.replace("_", " ")
+        while name in labels:
+            name += " (2)"
+        labels.append(name)
     out.columns = labels
     if keep_index and out.index.name:
         out.index.name = label(str(out.index.name))
