@@ -1,4 +1,4 @@
-"""The brief to send: one self-contained HTML file of an analysis (analysis.dashboard.brief).
+"""The brief to send: one self-contained HTML file of an analysis (analysis.dashboard.brief) and its command.
 
 Made from a real analysis of the Arctic shipping sample (six countries, arcs, a fact-check flag). The browser tests
 open the file from disk in Debian's Chromium with every request that is not `file:` refused and the context offline,
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import pytest
 
 from analysis.dashboard.brief import brief_html, brief_map, stored_brief
 from analysis.dashboard.views import STANCE_COLORS, country_view, top_statements
-from analysis.settings import ROOT
+from analysis.settings import ROOT, load_settings
 from analysis.store import Store
 from tests.served import BROWSER_MARKS, chromium
 
@@ -208,6 +211,30 @@ def test_a_stored_analysis_lists_its_corrections_and_shows_them_applied(tmp_path
     assert "Dmitry Zorin person ambassador Russia" in actors
     row = re.search(rf"<tr><td class='num'>{first}</td>.*?</tr>", page)
     assert row and f">{label}</span>" in row.group(0) and "<td>analyst</td>" in row.group(0), row
+
+
+def test_the_command_writes_the_brief_of_a_stored_analysis(tmp_path: Path, arctic, monkeypatch) -> None:
+    monkeypatch.setenv("STANCE_ATLAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "")
+    store = Store.from_settings(load_settings())
+    store.save(arctic)
+    store.dispose()
+    out = tmp_path / "brief.html"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "analysis", "brief", *args], capture_output=True, cwd=ROOT,
+                              env=os.environ.copy(), timeout=180)
+
+    proc = run(arctic.article_id, "-o", str(out), "--app-url", "http://atlas.example:8501/")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode().startswith(f"wrote {out} (")
+    page = out.read_text(encoding="utf-8")
+    assert arctic.article.title in page and f"{LINK}{arctic.article_id}" in page
+    proc = run("0123456789abcdef", "-o", str(tmp_path / "none.html"))
+    assert proc.returncode == 2 and "no analysis with id 0123456789abcdef" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode() and not (tmp_path / "none.html").exists()
+    proc = run(str(tmp_path / "missing.txt"))
+    assert proc.returncode == 2 and "no such file" in proc.stderr.decode()
 
 
 # ---- in a browser, offline --------------------------------------------------------------------------------------
