@@ -1,4 +1,4 @@
-"""The brief to send: one self-contained HTML file of an analysis (analysis.dashboard.brief) and its command.
+"""The brief to send: one self-contained HTML file of an analysis (analysis.dashboard.brief), its command and button.
 
 Made from a real analysis of the Arctic shipping sample (six countries, arcs, a fact-check flag). The browser tests
 open the file from disk in Debian's Chromium with every request that is not `file:` refused and the context offline,
@@ -21,8 +21,8 @@ import pytest
 from analysis.dashboard.brief import brief_html, brief_map, stored_brief
 from analysis.dashboard.views import STANCE_COLORS, country_view, top_statements
 from analysis.settings import ROOT, load_settings
-from analysis.store import Store
-from tests.served import BROWSER_MARKS, chromium
+from analysis.store import SQLITE_FILE, Store
+from tests.served import BROWSER_MARKS, chromium, settle, streamlit_server
 
 SAMPLE = "arctic-shipping-summit-wire"
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -237,6 +237,12 @@ def test_the_command_writes_the_brief_of_a_stored_analysis(tmp_path: Path, arcti
     assert proc.returncode == 2 and "no such file" in proc.stderr.decode()
 
 
+def test_the_analyze_page_offers_the_brief_beside_the_json(app_test, arctic) -> None:
+    at = app_test(query={"a": arctic.article_id}, store=[arctic])
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Download the whole analysis (JSON)", "Download brief (HTML)"]
+
+
 # ---- in a browser, offline --------------------------------------------------------------------------------------
 
 
@@ -323,6 +329,32 @@ def test_pasted_markup_shows_as_text_and_never_runs(tmp_path: Path, injected) ->
         assert any(h.strip() for h in hovers), hovers  # the hover labels show (article text in them, as text)
         context.close()
     assert not dialogs and not refused and not errors, (dialogs, refused, errors)
+
+
+@_in_browser
+def test_the_analyze_page_button_downloads_the_brief(tmp_path: Path, arctic) -> None:
+    store = Store(f"sqlite:///{tmp_path / SQLITE_FILE}")
+    store.save(arctic)
+    store.correct(arctic.article_id, kind="country",
+                  actor_id=arctic.actors.set_index("name").loc["Dmitry Zorin", "actor_id"], value="RUS",
+                  made_by="ana@newsroom.example")
+    store.dispose()
+    with streamlit_server(tmp_path) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/?a={arctic.article_id}", wait_until="domcontentloaded")
+        button = page.get_by_role("button", name="Download brief (HTML)")
+        button.wait_for(timeout=90_000)
+        settle(page)
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        download = info.value
+        assert download.suggested_filename == f"stance-atlas-brief-{arctic.article_id}.html"
+        saved = tmp_path / "downloaded.html"
+        download.save_as(saved)
+    page_text = visible_text(saved.read_text(encoding="utf-8"))
+    assert arctic.article.title in page_text
+    assert re.search(rf"{re.escape(base)}/?\?a={arctic.article_id}", page_text)  # the page's share link
+    assert "Dmitry Zorin: country set to Russia (RUS) ana@newsroom.example" in page_text
 
 
 def _rgb(hex_color: str) -> str:
