@@ -144,6 +144,30 @@ def _cmd_corrections_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_brief(args: argparse.Namespace, out: TextIO) -> int:
+    from analysis.dashboard.brief import brief_html, stored_brief
+    from analysis.store import ID_PATTERN
+
+    wanted = args.article.strip().lower()
+    if args.article != "-" and not Path(args.article).exists() and ID_PATTERN.match(wanted):
+        from analysis.settings import load_settings
+        from analysis.store import Store
+
+        article_id = wanted
+        link = f"{args.app_url.rstrip('/')}/?a={article_id}" if args.app_url else f"?a={article_id}"
+        page = stored_brief(Store.from_settings(load_settings()), article_id, share_url=link)
+    else:
+        from analysis.pipeline import analyze
+
+        result = analyze(read_input(args.article), title=args.title, published=args.published, source=args.source)
+        article_id = result.article_id
+        page = brief_html(result, share_url=None)
+    target = Path(args.out or f"stance-atlas-brief-{article_id}.html")
+    target.write_text(page, encoding="utf-8")
+    out.write(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)\n")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from analysis.schema import markdown
 
@@ -204,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "made_by, made_at): the input of `python -m analysis.training.stance --with-corrections`")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(func=_cmd_corrections_export)
+
+    p = sub.add_parser("brief", help="one self-contained HTML brief of an analysis (map, stance, statements)")
+    p.add_argument("article", help="a stored analysis's id (16 hex digits), or a .txt/.html file (or -) to analyse")
+    p.add_argument("-o", "--out", metavar="FILE", help="where to write it (default stance-atlas-brief-<id>.html)")
+    p.add_argument("--app-url", help="the address of your Stance Atlas, for the share link (http://host:8501)")
+    p.add_argument("--title", help="headline of the article (a file)")
+    p.add_argument("--source", help="outlet the article comes from (a file)")
+    p.add_argument("--published", help="publication date, YYYY-MM-DD (a file)")
+    p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("schema", help="print every table's columns, dtypes and meanings as Markdown")
     p.set_defaults(func=_cmd_schema)

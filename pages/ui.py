@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -325,7 +326,7 @@ def share_url(article_id: str) -> str:
         base = ""
     if base:
         parts = urlsplit(base)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, f"a={article_id}", ""))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", f"a={article_id}", ""))
     return f"?a={article_id}"
 
 
@@ -412,11 +413,40 @@ def downloads(df: pd.DataFrame, name: str, *, key: str) -> None:
 
 
 def download_analysis(analysis: Analysis) -> None:
-    """One button: the whole analysis as JSON."""
-    st.download_button("Download the whole analysis (JSON)",
-                       json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"),
-                       file_name=f"stance-atlas-{analysis.article_id}.json", mime="application/json",
-                       key="whole-analysis")
+    """Two buttons: the whole analysis as JSON, and a brief to send (one self-contained HTML file, made on click)."""
+    left, right = st.columns(2)
+    left.download_button("Download the whole analysis (JSON)",
+                         json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"),
+                         file_name=f"stance-atlas-{analysis.article_id}.json", mime="application/json",
+                         key="whole-analysis")
+    right.download_button("Download brief (HTML)", _brief_maker(analysis), on_click="ignore",
+                          file_name=f"stance-atlas-brief-{analysis.article_id}.html", mime="text/html",
+                          key="brief", help="One HTML file to send: title, map, stance per country and per actor, "
+                                            "top statements, flags, corrections and the share link. It opens in "
+                                            "any browser, also offline (about 5 MB).")
+
+
+def _brief_maker(analysis: Analysis) -> Callable[[], bytes]:
+    """What makes the brief when the button is clicked (Streamlit runs it then, in another thread: no `st.` calls
+    there): the stored analysis with its corrections, or this one (no share link) when the store does not hold it or
+    cannot be read."""
+    from analysis.dashboard.brief import brief_html, stored_brief
+
+    link = share_url(analysis.article_id)
+    try:
+        held: Store | None = store()
+    except StoreError:
+        held = None
+
+    def make() -> bytes:
+        try:
+            if held is not None and held.exists(analysis.article_id):
+                return stored_brief(held, analysis.article_id, share_url=link).encode("utf-8")
+        except StoreError:
+            pass
+        return brief_html(analysis, share_url=None).encode("utf-8")
+
+    return make
 
 
 def header(analysis: Analysis) -> None:
