@@ -6,7 +6,6 @@ answer. The page-by-page team features (Library filters, Trends, corrections) ar
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from analysis.settings import ROOT, load_settings
@@ -63,10 +62,10 @@ def test_an_allowed_user_sees_the_shared_analysis_and_who_saved_what(app_test, t
     assert any(f"a={shared.article_id}" in c.value for c in at.code)
     at.switch_page("pages/library.py").run()
     table = at.dataframe[0].value
-    assert "saved_by" in table.columns
-    saved = dict(zip(table["article_id"], table["saved_by"], strict=True))
+    assert "saved by" in table.columns
+    saved = dict(zip(table["id"], table["saved by"], strict=True))
     assert {saved[a.article_id] for a, _ in team_store if a.article.published} == set(SAVERS)
-    assert pd.isna(saved[team_store[-1][0].article_id])
+    assert saved[team_store[-1][0].article_id] == "—"  # saved by nobody
 
 
 def test_an_analysis_made_while_signed_in_records_who_saved_it(app_test, team_store, monkeypatch) -> None:

@@ -26,12 +26,14 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
 
 def test_the_kind_filter_narrows_the_actors(app_test, seed_analysis) -> None:
     at = app_test("actors", query={"a": seed_analysis.article_id}, store=[seed_analysis])
-    actors = _table_with(at, "aliases", "mention_count")
-    assert len(actors) == len(seed_analysis.actors) and "article_id" not in actors
+    actors = _table_with(at, "other names", "mentions")
+    assert len(actors) == len(seed_analysis.actors) and "id" not in actors and "actor" not in actors
     at.multiselect(key="a_kind").select("person").run()
-    people = _table_with(at, "aliases", "mention_count")
+    people = _table_with(at, "other names", "mentions")
     assert set(people["kind"]) == {"person"} and len(people) == int((seed_analysis.actors["kind"] == "person").sum())
-    assert len(_table_with(at, "mention_id", "form")) == len(seed_analysis.mentions)
+    mentions = _table_with(at, "as written", "form")
+    assert len(mentions) == len(seed_analysis.mentions)
+    assert set(mentions["actor"]) == set(seed_analysis.actors["name"])  # names, not ids like country:RUS
 
 
 def test_fixing_a_country_is_stored_with_who_and_shown_on_every_page(app_test, team_store) -> None:
@@ -48,19 +50,19 @@ def test_fixing_a_country_is_stored_with_who_and_shown_on_every_page(app_test, t
     _submit(at, "Save the country")
     assert any(f"{name}: country set to" in s.value for s in at.success)
     actors = at.dataframe[0].value
-    assert actors.set_index("name").loc[name, "country"] == "VNM"
-    log = _table_with(at, "correction", "made_by")
-    assert list(log["made_by"]) == ["local"] and "(VNM)" in log["correction"].iloc[0]
+    assert actors.set_index("name").loc[name, "country"] == "Vietnam (VNM)"
+    log = _table_with(at, "correction", "made by")
+    assert list(log["made by"]) == ["local"] and "(VNM)" in log["correction"].iloc[0]
 
     at.switch_page("pages/map.py").run()  # the map's countries table: the new country, with her statements
-    countries = at.dataframe[0].value.set_index("iso3")
+    countries = at.dataframe[0].value.set_index("code")
     assert countries.loc["VNM", "statements"] == said
     at.switch_page("pages/quotes.py").run()
     quotes = at.dataframe[0].value
-    assert set(quotes.loc[quotes["speaker"] == name, "speaker_country"]) == {"VNM"}
+    assert set(quotes.loc[quotes["speaker"] == name, "country"]) == {"Vietnam (VNM)"}
 
     again = app_test("map", query={"a": manila.article_id})  # a teammate opening the share link later
-    assert "VNM" in set(again.dataframe[0].value["iso3"])
+    assert "VNM" in set(again.dataframe[0].value["code"])
     store = Store.from_settings(load_settings())
     assert store.load(manila.article_id, corrected=False).actors.set_index("actor_id").loc[person, "country"] != "VNM"
     assert "VNM" in store.list(country="VNM")["countries"].iloc[0]
@@ -85,7 +87,7 @@ def test_merging_two_actors_on_the_actors_page(app_test, team_store, monkeypatch
     assert source not in at.selectbox(key="merge_source").options
     actors = at.dataframe[0].value
     assert names[source] not in set(actors["name"]) and names[source] in actors.set_index("name").loc[
-        names[target], "aliases"]
+        names[target], "other names"]
     log = Store.from_settings(load_settings()).corrections(manila.article_id)
     assert list(log["made_by"]) == ["ana@newsroom.example"] and list(log["kind"]) == ["merge"]
     at.switch_page("pages/quotes.py").run()
@@ -111,5 +113,6 @@ def test_the_seed_s_president_blinken_is_flagged_with_both_facts(app_test, seed_
     assert any("not add up" in w.value for w in at.warning)
     [flag] = [t.value for t in at.text if t.value.startswith("Joe Blinken:")]
     assert "President" in flag and "Antony Blinken was Secretary of State" in flag
-    assert "fact_check" in _table_with(at, "aliases", "mention_count")  # and in the actors table
+    shown = _table_with(at, "other names", "mentions").set_index("name")  # and in the actors table
+    assert "Antony Blinken was Secretary of State" in shown.loc["Joe Blinken", "fact check"]
     assert "Blinken" in seed_analysis.article.text  # the text itself is unchanged

@@ -42,11 +42,11 @@ def test_every_page_shows_the_analysis_after_analysing(app_test, seed_text) -> N
     assert not at.exception and not at.error
     assert at.get("plotly_chart")
     countries = at.dataframe[0].value
-    assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["iso3"])
+    assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["code"])
     at.switch_page("pages/stance.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
-    profiles = next(df.value for df in at.dataframe if "who" in df.value.columns)  # the stance profiles table
-    assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
+    profiles = next(df.value for df in at.dataframe if "dominant stance" in df.value.columns)  # profiles per actor
+    assert profiles.set_index("name").loc["Georgy Zinoviev", "dominant stance"] == "outraged"
     at.switch_page("pages/quotes.py").run()
     assert not at.exception
     assert "Matthew Miller" in set(at.dataframe[0].value["speaker"])
@@ -97,5 +97,7 @@ def test_analysing_a_corrected_article_again_keeps_the_corrections(app_test, tea
     next(b for b in at.button if b.label == "Analyze").click().run()
     assert not at.exception and not at.error
     assert at.query_params["a"] == manila.article_id
+    assert any("already analysed with the same models" in i.value for i in at.info)  # opened, not run again
     at.switch_page("pages/actors.py").run()
-    assert at.dataframe[0].value.set_index("actor_id").loc[person, "country"] == "VNM"
+    name = manila.actors.set_index("actor_id").loc[person, "name"]
+    assert at.dataframe[0].value.set_index("name").loc[name, "country"] == "Vietnam (VNM)"

@@ -10,7 +10,7 @@ from analysis.store import Store
 
 
 def _ids(at) -> set[str]:
-    return set(at.dataframe[0].value["article_id"]) if at.dataframe else set()
+    return set(at.dataframe[0].value["id"]) if at.dataframe else set()
 
 
 def _by_title(team_store: list, word: str):
@@ -42,7 +42,7 @@ def test_library_opens_and_deletes_an_analysis(app_test, seed_text) -> None:
 def test_without_sign_in_there_is_no_gate_and_no_saved_by_column(app_test, team_store) -> None:
     at = app_test("library", store=team_store)
     assert not at.info and len(at.dataframe[0].value) == len(team_store)
-    assert "saved_by" not in at.dataframe[0].value.columns
+    assert "saved by" not in at.dataframe[0].value.columns
 
 
 def test_library_filters_by_outlet_country_actor_dates_and_search(app_test, team_store) -> None:

@@ -17,16 +17,20 @@ def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analys
     at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
     assert not at.error
     countries = at.dataframe[0].value
-    assert set(countries["iso3"]) == set(seed_analysis.countries["iso3"]) and "lat" not in countries.columns
+    assert list(countries.columns) == ["name", "code", "dominant stance", "statements", "actors", "main statement",
+                                       "sentiment"]
+    assert set(countries["code"]) == set(seed_analysis.countries["iso3"])
     by_stance = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
-    assert {iso3 for t in by_stance for iso3 in t["locations"]} == set(countries["iso3"])
-    assert {t["name"] for t in by_stance if t["locations"]} == set(countries["dominant_stance"])
+    assert {iso3 for t in by_stance for iso3 in t["locations"]} == set(countries["code"])
+    assert {t["name"] for t in by_stance if t["locations"]} == set(countries["dominant stance"])
     arcs = at.dataframe[1].value
-    assert {("USA", "RUS"), ("KOR", "RUS")} <= set(zip(arcs["from_iso3"], arcs["to_iso3"], strict=True))
+    assert {("United States (USA)", "Russia (RUS)"), ("South Korea (KOR)", "Russia (RUS)")} <= set(
+        zip(arcs["from"], arcs["to"], strict=True))
     at.button_group(key="map_mode").set_value("sentiment").run()
     by_sentiment = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
     assert len(by_sentiment) == 1 and by_sentiment[0]["zmin"] == -1
-    assert set(by_sentiment[0]["locations"]) == set(countries["iso3"])
+    assert set(by_sentiment[0]["locations"]) == set(countries["code"])
+    assert any("how the article portrays" in c.value for c in at.caption)  # the caption speaks of sentiment
 
 
 def test_the_seed_coloured_by_stance_toward_one_target(app_test, seed_analysis) -> None:
@@ -35,10 +39,10 @@ def test_the_seed_coloured_by_stance_toward_one_target(app_test, seed_analysis) 
     assert box.options[0] == "all" and {"Russia", "North Korea", "Ukraine", "Vladimir Putin"} <= set(box.options)
     box.select("UKR").run()
     assert not at.error
-    countries = at.dataframe[0].value.set_index("iso3")
-    assert (countries.loc["RUS", "dominant_stance"], countries.loc["USA", "dominant_stance"]) == (
+    countries = at.dataframe[0].value.set_index("code")
+    assert (countries.loc["RUS", "dominant stance"], countries.loc["USA", "dominant stance"]) == (
         "threatening", "no statement")
     by_stance = {t["name"]: set(t["locations"]) for t in _figure(at)["data"] if t["type"] == "choropleth"}
     assert "RUS" in by_stance["threatening"] and "USA" in by_stance["no statement"]
-    assert set(at.dataframe[1].value["to_iso3"]) == {"UKR"}
+    assert set(at.dataframe[1].value["to"]) == {"Ukraine (UKR)"}
     assert any("stance toward Ukraine" in c.value for c in at.caption)

@@ -34,7 +34,8 @@ def test_quotes_mark_the_uncertain_stances(app_test, seed_analysis) -> None:
     table = at.dataframe[0].value
     flags = seed_analysis.statements.set_index("statement_id")["stance_uncertain"]
     assert flags.any()
-    assert {int(i): u == "uncertain" for i, u in zip(table["statement_id"], table["uncertain"], strict=True)} == {
+    assert set(table["uncertain"]) == {"yes", "no"}
+    assert {int(i): u == "yes" for i, u in zip(table["#"], table["uncertain"], strict=True)} == {
         int(i): bool(f) for i, f in flags.items()}
 
 
@@ -51,12 +52,12 @@ def test_a_stance_correction_is_saved_with_who_and_shown_on_every_page(app_test,
     at.button[0].click().run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith(f"Saved. #{sid} · ") and f"stance set to {new}" in at.success[0].value
-    table = at.dataframe[0].value.set_index("statement_id")
-    assert (table.loc[sid, "stance"], table.loc[sid, "stance_method"]) == (new, "correction")
+    table = at.dataframe[0].value.set_index("#")
+    assert (table.loc[sid, "stance"], table.loc[sid, "stance by"]) == (new, "correction")
     log = at.dataframe[1].value
-    assert list(log["made_by"]) == ["local"] and f"stance set to {new}" in log["correction"].iloc[0]
+    assert list(log["made by"]) == ["local"] and f"stance set to {new}" in log["correction"].iloc[0]
     assert at.selectbox(key="fix_statement").value is None  # the form is emptied after a save
     quotes = app_test("quotes", query={"a": analysis.article_id})  # a new session from the share link
-    assert quotes.dataframe[0].value.set_index("statement_id").loc[sid, "stance"] == new
-    countries = app_test("map", query={"a": analysis.article_id}).dataframe[0].value.set_index("iso3")
-    assert countries.loc[rec["speaker_country"], "dominant_stance"] == new
+    assert quotes.dataframe[0].value.set_index("#").loc[sid, "stance"] == new
+    countries = app_test("map", query={"a": analysis.article_id}).dataframe[0].value.set_index("code")
+    assert countries.loc[rec["speaker_country"], "dominant stance"] == new

@@ -75,11 +75,11 @@ def test_trends_compare_two_analyses_side_by_side(app_test, team_store) -> None:
     assert metrics[:4] == [str(len(iran.actors)), str(len(iran.countries)), str(len(iran.statements)),
                            str(int((iran.statements["stance"] != "neutral").sum()))]
     assert metrics[6] == str(len(manila.statements))
-    table = _table_with(at, "iso3", "stance_a")
+    table = _table_with(at, "code", "stance in A")
     both = set(iran.countries["iso3"]) & set(manila.countries["iso3"])
-    assert both and set(table["iso3"].iloc[:len(both)]) == both
-    row = table.set_index("iso3").loc["PHL"]
-    assert row["stance_a"] == "not involved" and row["statements_b"] == int(
+    assert both and set(table["code"].iloc[:len(both)]) == both
+    row = table.set_index("code").loc["PHL"]
+    assert row["stance in A"] == "not involved" and row["statements in B"] == int(
         (manila.statements["speaker_country"] == "PHL").sum())
     at.selectbox(key="tr_second").set_value(iran.article_id).run()
     assert any("two different analyses" in w.value for w in at.warning)
