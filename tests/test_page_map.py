@@ -13,32 +13,34 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
     without_analysis("map")
 
 
-def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analysis) -> None:
-    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_by_stance_and_by_sentiment_with_its_arcs(app_test, article_analysis) -> None:
+    at = app_test("map", query={"a": article_analysis.article_id}, store=[article_analysis])
     assert not at.error
     countries = at.dataframe[0].value
-    assert set(countries["iso3"]) == set(seed_analysis.countries["iso3"]) and "lat" not in countries.columns
+    assert set(countries["iso3"]) == set(article_analysis.countries["iso3"]) and "lat" not in countries.columns
     by_stance = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
     assert {iso3 for t in by_stance for iso3 in t["locations"]} == set(countries["iso3"])
     assert {t["name"] for t in by_stance if t["locations"]} == set(countries["dominant_stance"])
     arcs = at.dataframe[1].value
-    assert {("USA", "RUS"), ("KOR", "RUS")} <= set(zip(arcs["from_iso3"], arcs["to_iso3"], strict=True))
+    assert {("PHL", "CHN"), ("CHN", "PHL"), ("USA", "CHN"), ("USA", "PHL")} <= set(
+        zip(arcs["from_iso3"], arcs["to_iso3"], strict=True))
     at.button_group(key="map_mode").set_value("sentiment").run()
     by_sentiment = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
     assert len(by_sentiment) == 1 and by_sentiment[0]["zmin"] == -1
     assert set(by_sentiment[0]["locations"]) == set(countries["iso3"])
 
 
-def test_the_seed_coloured_by_stance_toward_one_target(app_test, seed_analysis) -> None:
-    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_coloured_by_stance_toward_one_target(app_test, article_analysis) -> None:
+    at = app_test("map", query={"a": article_analysis.article_id}, store=[article_analysis])
     box = at.selectbox(key="map_toward")
-    assert box.options[0] == "all" and {"Russia", "North Korea", "Ukraine", "Vladimir Putin"} <= set(box.options)
-    box.select("UKR").run()
+    assert box.options[0] == "all" and {"China", "Philippines", "United States", "Zhou Minghao"} <= set(box.options)
+    box.select("PHL").run()
     assert not at.error
     countries = at.dataframe[0].value.set_index("iso3")
-    assert (countries.loc["RUS", "dominant_stance"], countries.loc["USA", "dominant_stance"]) == (
+    # Beijing's "China will take resolute measures"; Manila's own statements do not name the Philippines
+    assert (countries.loc["CHN", "dominant_stance"], countries.loc["PHL", "dominant_stance"]) == (
         "threatening", "no statement")
     by_stance = {t["name"]: set(t["locations"]) for t in _figure(at)["data"] if t["type"] == "choropleth"}
-    assert "RUS" in by_stance["threatening"] and "USA" in by_stance["no statement"]
-    assert set(at.dataframe[1].value["to_iso3"]) == {"UKR"}
-    assert any("stance toward Ukraine" in c.value for c in at.caption)
+    assert "CHN" in by_stance["threatening"] and "PHL" in by_stance["no statement"]
+    assert set(at.dataframe[1].value["to_iso3"]) == {"PHL"}
+    assert any("stance toward Philippines" in c.value for c in at.caption)

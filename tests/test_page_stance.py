@@ -10,23 +10,23 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
     without_analysis("stance")
 
 
-def test_the_seed_in_bars_tables_profiles_and_sentiment(app_test, seed_analysis) -> None:
-    statements = seed_analysis.statements
-    at = app_test("stance", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_in_bars_tables_profiles_and_sentiment(app_test, article_analysis) -> None:
+    statements = article_analysis.statements
+    at = app_test("stance", query={"a": article_analysis.article_id}, store=[article_analysis])
     assert not at.error
     assert len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
     by_actor = at.dataframe[0].value
-    assert by_actor.loc["Matthew Miller", "concerned"] == 2
+    assert by_actor.loc["Philippines", "protesting"] == 2  # Manila's summons and its protest note
     assert by_actor["total"].sum() == int(statements["speaker"].notna().sum())
     unsure = statements[statements["stance_uncertain"].astype(bool)]
     assert by_actor["uncertain"].sum() == int(unsure["speaker"].notna().sum()) > 0
     assert by_actor.loc[unsure["speaker"].dropna().iloc[0], "uncertain"] >= 1
     matrix = at.dataframe[1].value
-    assert matrix.loc["Matthew Miller", "Russia"] == "concerned" and matrix.loc["Vladimir Putin", "Russia"] == ""
+    assert matrix.loc["Elena Marquez", "China"] == "outraged" and matrix.loc["Daniel Whitford", "United States"] == ""
     styles = at.dataframe[1].proto.arrow_data.styler.styles
-    assert STANCE_COLORS["concerned"].lower() in styles.lower()
+    assert STANCE_COLORS["outraged"].lower() in styles.lower()
     profiles = at.dataframe[2].value
-    assert profiles.set_index("who").loc["Georgy Zinoviev", "dominant"] == "outraged"
+    assert profiles.set_index("who").loc["Ramon Dela Cruz", "dominant"] == "outraged"
     assert "country (all its actors)" in set(profiles["kind"])
     sentiment = at.dataframe[3].value
     assert list(sentiment["sentiment_mean"]) == sorted(sentiment["sentiment_mean"])
