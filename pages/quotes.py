@@ -38,6 +38,7 @@ search = st.text_input("Search the statements", key="q_search")
 shown = filter_statements(statements, actors=actors, countries=countries, stances=stances, kinds=kinds,
                           search=search)
 table = with_uncertain(shown)
+table["uncertain"] = table["uncertain"].map(lambda mark: "yes" if mark else "no")
 
 columns = [c for c in ("statement_id", "speaker", "speaker_org", "speaker_country", "kind", "cue_text",
                        "content_text", "stance", "uncertain", "stance_method", "targets", "sentiment", "outlet")

@@ -50,6 +50,22 @@ def backend_url(request, tmp_path) -> str:
     return PG_URL
 
 
+#: the public sources of the corpora in the shared folder (each dataset folder's SOURCE.md has the commit and licence)
+CORPORA = ("PolNeAR (https://github.com/networkdynamics/PolNeAR), NewsMTSC (https://github.com/fhamborg/NewsMTSC), "
+           "GoEmotions (https://github.com/google-research/google-research, goemotions/) and GoodNewsEveryone "
+           "(University of Stuttgart, IMS)")
+#: the short sample that stands for "an article" in the tests that need one: four countries that speak to each
+#: other, actions, direct, indirect and mixed statements, all six stances, people, bodies and an outlet
+ARTICLE_SLUG = "philippines-china-shoal-protest"
+
+
+def _missing(reason: str) -> None:
+    """Skip with the reason on a user's fresh clone; fail in CI, which has the shared folder."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The shared data folder (../shared or $STANCE_ATLAS_SHARED: the corpora and the seed article, which are not
@@ -57,19 +73,23 @@ def shared() -> Path:
     it) a missing folder fails them."""
     path = shared_dir()
     if not path.is_dir():
-        reason = (f"shared data folder {path} is missing: it holds the seed article and the corpora (PolNeAR, "
-                  "NewsMTSC, GoEmotions, GoodNewsEveryone; see each dataset's public source); put it beside the "
-                  "repository or set STANCE_ATLAS_SHARED")
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        _missing(f"shared data folder {path} is missing: it holds the seed article (the team's own copy, not in the "
+                 f"repository) and the corpora {CORPORA} under data/raw/; put it beside the repository or set "
+                 "STANCE_ATLAS_SHARED")
     return path
 
 
 @pytest.fixture(scope="session")
-def seed_path(shared: Path) -> Path:
-    """The seed article's file in the shared folder (never copied into the repo)."""
-    return shared / "seeds" / "article-russia-north-korea.txt"
+def seed_path() -> Path:
+    """The seed article's file in the shared folder (never copied into the repo). Only the tests about the seed
+    itself use it (its goldens, its fact-check flag); a test that needs an article uses `article_text`."""
+    path = shared_dir() / "seeds" / "article-russia-north-korea.txt"
+    if not path.is_file():
+        _missing(f"seed article {path} is missing: the news text the project started from is not "
+                 "redistributed with the repository; it comes only with the team's shared folder "
+                 "(../shared beside the repository, or set STANCE_ATLAS_SHARED); the tests of any article run on "
+                 "data/samples/")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +104,26 @@ def seed_analysis(seed_text: str):
     from analysis import analyze
 
     return analyze(seed_text)
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    """An article for the tests that need one: the sample `ARTICLE_SLUG` (in the repository), headline first."""
+    return (SAMPLES / f"{ARTICLE_SLUG}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def article_gold() -> dict:
+    """The gold data of `article_text` (its actors, countries and statements as an analyst reads them)."""
+    return json.loads((SAMPLES / f"{ARTICLE_SLUG}.gold.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def article_analysis(article_text: str):
+    """`article_text` analysed once per test session, as pasted: no title, outlet or date."""
+    from analysis import analyze
+
+    return analyze(article_text)
 
 
 @pytest.fixture(scope="session")

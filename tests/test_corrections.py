@@ -136,14 +136,14 @@ def test_corrections_that_all_skip_leave_the_analysis_as_it_is(sample_analyses) 
     assert apply_corrections(analysis, [{"kind": "country", "actor_id": "person:nobody", "value": "VNM"}]) is analysis
 
 
-def test_actor_choices_name_each_actor_with_its_kind_and_country(seed_analysis) -> None:
-    choices = actor_choices(seed_analysis)
-    assert set(choices) == set(seed_analysis.actors["actor_id"])
-    names = seed_analysis.actors.set_index("actor_id")["name"]
+def test_actor_choices_name_each_actor_with_its_kind_and_country(article_analysis) -> None:
+    choices = actor_choices(article_analysis)
+    assert set(choices) == set(article_analysis.actors["actor_id"])
+    names = article_analysis.actors.set_index("actor_id")["name"]
     assert [names[a].lower() for a in choices] == sorted(names[a].lower() for a in choices)
-    rec = seed_analysis.actors.set_index("actor_id").loc["country:RUS"]
-    assert choices["country:RUS"] == f"{rec['name']} (country, RUS)"
-    stateless = next(r for r in seed_analysis.actors.to_dict(orient="records") if not isinstance(r["country"], str))
+    rec = article_analysis.actors.set_index("actor_id").loc["country:CHN"]
+    assert choices["country:CHN"] == f"{rec['name']} (country, CHN)"
+    stateless = next(r for r in article_analysis.actors.to_dict(orient="records") if not isinstance(r["country"], str))
     assert choices[stateless["actor_id"]].endswith(", no country)")
 
 
@@ -155,12 +155,12 @@ def test_what_a_correction_form_still_lacks(kind, actor, value, missing) -> None
     assert missing_pick(kind, actor, value) == missing
 
 
-def test_saved_corrections_in_words(seed_analysis) -> None:
-    names = seed_analysis.actors.set_index("actor_id")["name"]
+def test_saved_corrections_in_words(article_analysis) -> None:
+    names = article_analysis.actors.set_index("actor_id")["name"]
     person = next(a for a in names.index if a.startswith("person:"))
-    assert saved_message(seed_analysis, kind="country", actor_id=person, value="VNM") == \
+    assert saved_message(article_analysis, kind="country", actor_id=person, value="VNM") == \
         f"{names[person]}: country set to {country_choices()['VNM']}."
-    assert saved_message(seed_analysis, kind="country", actor_id=person, value=None) == \
+    assert saved_message(article_analysis, kind="country", actor_id=person, value=None) == \
         f"{names[person]}: country set to none."
-    assert saved_message(seed_analysis, kind="merge", actor_id=person, value="country:RUS") == \
-        f"{names[person]} merged into {names['country:RUS']}."
+    assert saved_message(article_analysis, kind="merge", actor_id=person, value="country:CHN") == \
+        f"{names[person]} merged into {names['country:CHN']}."

@@ -1,4 +1,5 @@
-"""Golden tests: the seed article (read from ../shared) and the sample articles with their gold files."""
+"""Golden tests: the seed article (read from ../shared; skipped with the reason where it is missing) and the sample
+articles with their gold files (always run)."""
 
 from __future__ import annotations
 
@@ -110,3 +111,24 @@ def test_seed_outlet_and_no_statements_from_the_link_list(seed_analysis) -> None
     text = seed_analysis.article.text
     links = text.index("Read more")
     assert all(s < links for s in seed_analysis.statements["content_start"])
+
+
+@pytest.mark.parametrize(
+    ("starts", "cue"),
+    [
+        ("summoned China’s ambassador", "summoned"),
+        ("lodged a formal diplomatic protest", "lodged"),
+        ("This is not how a", "told"),
+        ("Three of the boat’s four", "according to"),
+        ("Manila had broken a promise", "claimed"),
+        ("the Philippine boat had “illegally", "said"),
+        ("If the Philippine side insists", "added"),
+        ("Beijing of “coercive and reckless”", "accused"),
+        ("Tokyo was “seriously concerned” by", "said"),
+    ],
+)
+def test_article_statements(article_analysis, article_gold, starts, cue) -> None:
+    """The sample's statements with the speaker and kind of its gold (found by the gold's `content_starts`)."""
+    [gold] = [g for g in article_gold["statements"] if g["content_starts"].startswith(starts)]
+    stmt = _statement(article_analysis, starts)
+    assert (stmt["speaker"], stmt["kind"], stmt["cue_text"]) == (gold["speaker"], gold["kind"], cue)

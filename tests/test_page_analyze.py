@@ -20,49 +20,49 @@ def test_renders_without_an_analysis(app_test) -> None:
     assert not at.metric
 
 
-def test_paste_analyse_shows_summary_share_link_and_stores_it(app_test, seed_text) -> None:
+def test_paste_analyse_shows_summary_share_link_and_stores_it(app_test, article_text) -> None:
     at = app_test()
     assert any("Stance Atlas" in t.value for t in at.title)
-    _analyse(at, seed_text)
+    _analyse(at, article_text)
     assert not at.exception and not at.error
     article_id = at.query_params["a"]
     assert len(article_id) == 16
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["Actors"]) >= 15 and int(metrics["Statements"]) >= 5
+    assert int(metrics["Actors"]) >= 15 and int(metrics["Statements"]) >= 10
     assert any(f"a={article_id}" in c.value for c in at.code)
     top = at.dataframe[0].value
-    assert {"Vladimir Putin", "Matthew Miller"} <= set(top["name"])
+    assert {"Elena Marquez", "Wu Xiaomei", "Daniel Whitford"} <= set(top["name"])  # two statements each
     assert Store.from_settings(load_settings()).exists(article_id)
 
 
-def test_every_page_shows_the_analysis_after_analysing(app_test, seed_text) -> None:
+def test_every_page_shows_the_analysis_after_analysing(app_test, article_text, article_gold) -> None:
     at = app_test()
-    _analyse(at, seed_text)
+    _analyse(at, article_text)
     at.switch_page("pages/map.py").run()
     assert not at.exception and not at.error
     assert at.get("plotly_chart")
     countries = at.dataframe[0].value
-    assert {"RUS", "PRK", "KOR", "USA"} <= set(countries["code"])
+    assert set(article_gold["countries"]) <= set(countries["code"])
     at.switch_page("pages/stance.py").run()
     assert not at.exception and len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
     profiles = next(df.value for df in at.dataframe if "dominant stance" in df.value.columns)  # profiles per actor
-    assert profiles.set_index("name").loc["Georgy Zinoviev", "dominant stance"] == "outraged"
+    assert profiles.set_index("name").loc["Ramon Dela Cruz", "dominant stance"] == "outraged"
     at.switch_page("pages/quotes.py").run()
     assert not at.exception
-    assert "Matthew Miller" in set(at.dataframe[0].value["speaker"])
+    assert "Daniel Whitford" in set(at.dataframe[0].value["speaker"])
     at.switch_page("pages/actors.py").run()
-    assert {"Georgy Zinoviev", "Kim Jong-un"} <= set(at.dataframe[0].value["name"])
+    assert {"Zhou Minghao", "Kenji Morita"} <= set(at.dataframe[0].value["name"])
     at.switch_page("pages/library.py").run()
     assert len(at.dataframe[0].value) == 1
 
 
-def test_share_link_opens_the_same_analysis_for_a_new_session(app_test, seed_analysis) -> None:
-    at = app_test(query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_share_link_opens_the_same_analysis_for_a_new_session(app_test, article_analysis) -> None:
+    at = app_test(query={"a": article_analysis.article_id}, store=[article_analysis])
     assert not at.error
-    assert {"Vladimir Putin", "Matthew Miller"} <= set(at.dataframe[0].value["name"])
+    assert {"Elena Marquez", "Wu Xiaomei"} <= set(at.dataframe[0].value["name"])
     at.switch_page("pages/actors.py").run()
     shown = at.dataframe[0].value
-    assert sorted(shown["name"]) == sorted(seed_analysis.actors["name"])
+    assert sorted(shown["name"]) == sorted(article_analysis.actors["name"])
 
 
 @pytest.mark.parametrize(("article_id", "message"), BAD_SHARE_IDS)

@@ -23,8 +23,8 @@ def test_renders_without_an_analysis(app_test) -> None:
     assert any("No stored analyses" in i.value for i in at.info) and not at.dataframe
 
 
-def test_library_opens_and_deletes_an_analysis(app_test, seed_text) -> None:
-    result = analyze(seed_text, title="To delete")
+def test_library_opens_and_deletes_an_analysis(app_test, article_text) -> None:
+    result = analyze(article_text, title="To delete")
     at = app_test("library", store=[result])
     store = Store.from_settings(load_settings())
     assert "To delete" in set(at.dataframe[0].value["title"])

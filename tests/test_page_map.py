@@ -13,18 +13,19 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
     without_analysis("map")
 
 
-def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analysis) -> None:
-    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_by_stance_and_by_sentiment_with_its_arcs(app_test, article_analysis) -> None:
+    at = app_test("map", query={"a": article_analysis.article_id}, store=[article_analysis])
     assert not at.error
     countries = at.dataframe[0].value
     assert list(countries.columns) == ["name", "code", "dominant stance", "statements", "actors", "main statement",
                                        "sentiment"]
-    assert set(countries["code"]) == set(seed_analysis.countries["iso3"])
+    assert set(countries["code"]) == set(article_analysis.countries["iso3"])
     by_stance = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
     assert {iso3 for t in by_stance for iso3 in t["locations"]} == set(countries["code"])
     assert {t["name"] for t in by_stance if t["locations"]} == set(countries["dominant stance"])
     arcs = at.dataframe[1].value
-    assert {("United States (USA)", "Russia (RUS)"), ("South Korea (KOR)", "Russia (RUS)")} <= set(
+    assert {("Philippines (PHL)", "China (CHN)"), ("China (CHN)", "Philippines (PHL)"),
+            ("United States (USA)", "China (CHN)"), ("United States (USA)", "Philippines (PHL)")} <= set(
         zip(arcs["from"], arcs["to"], strict=True))
     at.button_group(key="map_mode").set_value("sentiment").run()
     by_sentiment = [t for t in _figure(at)["data"] if t["type"] == "choropleth"]
@@ -33,16 +34,17 @@ def test_the_seed_by_stance_and_by_sentiment_with_its_arcs(app_test, seed_analys
     assert any("how the article portrays" in c.value for c in at.caption)  # the caption speaks of sentiment
 
 
-def test_the_seed_coloured_by_stance_toward_one_target(app_test, seed_analysis) -> None:
-    at = app_test("map", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_coloured_by_stance_toward_one_target(app_test, article_analysis) -> None:
+    at = app_test("map", query={"a": article_analysis.article_id}, store=[article_analysis])
     box = at.selectbox(key="map_toward")
-    assert box.options[0] == "all" and {"Russia", "North Korea", "Ukraine", "Vladimir Putin"} <= set(box.options)
-    box.select("UKR").run()
+    assert box.options[0] == "all" and {"China", "Philippines", "United States", "Zhou Minghao"} <= set(box.options)
+    box.select("PHL").run()
     assert not at.error
     countries = at.dataframe[0].value.set_index("code")
-    assert (countries.loc["RUS", "dominant stance"], countries.loc["USA", "dominant stance"]) == (
+    # Beijing's "China will take resolute measures"; Manila's own statements do not name the Philippines
+    assert (countries.loc["CHN", "dominant stance"], countries.loc["PHL", "dominant stance"]) == (
         "threatening", "no statement")
     by_stance = {t["name"]: set(t["locations"]) for t in _figure(at)["data"] if t["type"] == "choropleth"}
-    assert "RUS" in by_stance["threatening"] and "USA" in by_stance["no statement"]
-    assert set(at.dataframe[1].value["to"]) == {"Ukraine (UKR)"}
-    assert any("stance toward Ukraine" in c.value for c in at.caption)
+    assert "CHN" in by_stance["threatening"] and "PHL" in by_stance["no statement"]
+    assert set(at.dataframe[1].value["to"]) == {"Philippines (PHL)"}
+    assert any("stance toward Philippines" in c.value for c in at.caption)

@@ -10,28 +10,28 @@ def test_without_an_analysis_or_with_a_bad_share_link(without_analysis) -> None:
     without_analysis("stance")
 
 
-def test_the_seed_in_bars_tables_profiles_and_sentiment(app_test, seed_analysis) -> None:
-    statements = seed_analysis.statements
-    at = app_test("stance", query={"a": seed_analysis.article_id}, store=[seed_analysis])
+def test_the_article_in_bars_tables_profiles_and_sentiment(app_test, article_analysis) -> None:
+    statements = article_analysis.statements
+    at = app_test("stance", query={"a": article_analysis.article_id}, store=[article_analysis])
     assert not at.error
     assert len(at.get("plotly_chart")) == 3  # stance per actor, per country; sentiment
     by_actor = at.dataframe[0].value.set_index("speaker")
-    assert by_actor.loc["Matthew Miller", "concerned"] == 2
+    assert by_actor.loc["Philippines", "protesting"] == 2  # Manila's summons and its protest note
     assert by_actor["total"].sum() == int(statements["speaker"].notna().sum())
     unsure = statements[statements["stance_uncertain"].astype(bool)]
     assert by_actor["uncertain"].sum() == int(unsure["speaker"].notna().sum()) > 0
     assert by_actor.loc[unsure["speaker"].dropna().iloc[0], "uncertain"] >= 1
     matrix = at.dataframe[1].value.set_index("speaker")
-    assert matrix.loc["Matthew Miller", "Russia"] == "concerned" and matrix.loc["Vladimir Putin", "Russia"] == "—"
+    assert matrix.loc["Elena Marquez", "China"] == "outraged" and matrix.loc["Daniel Whitford", "United States"] == "—"
     styles = at.dataframe[1].proto.arrow_data.styler.styles
-    assert STANCE_COLORS["concerned"].lower() in styles.lower()
+    assert STANCE_COLORS["outraged"].lower() in styles.lower()
     profiles, by_country = at.dataframe[2].value, at.dataframe[3].value  # per actor, then per country
-    assert profiles.set_index("name").loc["Georgy Zinoviev", "dominant stance"] == "outraged"
-    assert "South Korea" in set(profiles["name"]) and set(profiles["kind"]) <= {"person", "country", "organization",
-                                                                               "international", "group", "media"}
-    assert "kind" not in by_country.columns and set(by_country["name"]) <= set(seed_analysis.countries["name"])
+    assert profiles.set_index("name").loc["Ramon Dela Cruz", "dominant stance"] == "outraged"
+    assert "Philippines" in set(profiles["name"]) and set(profiles["kind"]) <= {
+        "person", "country", "organization", "international", "group", "media"}
+    assert "kind" not in by_country.columns and set(by_country["name"]) <= set(article_analysis.countries["name"])
     alone, together = profiles.set_index("name")["statements"], by_country.set_index("name")["statements"]
-    both = [n for n in together.index if n in alone.index]  # countries that speak as themselves too ("Seoul said")
+    both = [n for n in together.index if n in alone.index]  # countries that speak as themselves too ("Manila said")
     assert both and all(together[n] >= alone[n] for n in both)
     assert any(together[n] > alone[n] for n in both)  # the country's actors together, not the state alone
     sentiment = at.dataframe[4].value

@@ -38,9 +38,9 @@ def test_no_statements_no_profile() -> None:
     assert profile([]) == (0, None, None, [])
 
 
-def test_seed_profiles_agree_with_the_statements(seed_analysis) -> None:
-    stmt = seed_analysis.statements.set_index("statement_id")
-    for table, key in ((seed_analysis.actors, "speaker_actor_id"), (seed_analysis.countries, "speaker_country")):
+def test_profiles_agree_with_the_statements(article_analysis) -> None:
+    stmt = article_analysis.statements.set_index("statement_id")
+    for table, key in ((article_analysis.actors, "speaker_actor_id"), (article_analysis.countries, "speaker_country")):
         ident = "actor_id" if key == "speaker_actor_id" else "iso3"
         for rec in table.to_dict(orient="records"):
             own = stmt[stmt[key] == rec[ident]]
@@ -52,9 +52,9 @@ def test_seed_profiles_agree_with_the_statements(seed_analysis) -> None:
             assert rec["stance_evidence_ids"], rec
             assert set(rec["stance_evidence_ids"]) <= set(own.index)
             assert (own.loc[rec["stance_evidence_ids"], "stance"] == rec["dominant_stance"]).all()
-    actors = seed_analysis.actors.set_index("name")
-    assert actors.loc["Georgy Zinoviev", "dominant_stance"] == "outraged"
-    assert actors.loc["Matthew Miller", "dominant_stance"] == "concerned"
+    actors = article_analysis.actors.set_index("name")
+    assert actors.loc["Ramon Dela Cruz", "dominant_stance"] == "outraged"
+    assert actors.loc["Kenji Morita", "dominant_stance"] == "concerned"
 
 
 @pytest.mark.parametrize(("votes", "tiebreak", "expected"), [
@@ -79,7 +79,8 @@ def test_stance_toward_each_target_is_kept_apart() -> None:
     assert toward == {"North Korea": "supportive", "PRK": "supportive", "the West": "threatening"}
 
 
-def test_seed_united_states_is_concerned(seed_analysis) -> None:
-    usa = seed_analysis.countries.set_index("iso3").loc["USA"]
-    assert usa["dominant_stance"] == "concerned"  # two concerned statements of Miller against two neutral ones
-    assert usa["stance_toward"].get("RUS") == "concerned"
+def test_the_philippines_are_outraged_at_china(article_analysis) -> None:
+    phl = article_analysis.countries.set_index("iso3").loc["PHL"]
+    # Marquez's and Dela Cruz's outrage outweighs Manila's two protesting acts and the neutral reports
+    assert phl["dominant_stance"] == "outraged"
+    assert phl["stance_toward"].get("China") == "outraged"

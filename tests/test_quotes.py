@@ -120,9 +120,9 @@ def test_a_statement_without_a_findable_speaker_keeps_speaker_null() -> None:
     assert stmt["speaker"] is None or str(stmt["speaker"]) == "<NA>"
 
 
-def test_offsets_point_into_the_text(seed_analysis) -> None:
-    text = seed_analysis.article.text
-    for stmt in seed_analysis.statements.to_dict(orient="records"):
+def test_offsets_point_into_the_text(article_analysis) -> None:
+    text = article_analysis.article.text
+    for stmt in article_analysis.statements.to_dict(orient="records"):
         for s, e in stmt["content_spans"]:
             assert 0 <= s < e <= len(text)
         if isinstance(stmt["speaker_text"], str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -25,9 +26,13 @@ from analysis.evaluate.stance_gold import (
 
 POLNEAR_DEV = split_dir("dev")
 
-pytestmark = pytest.mark.skipif(
-    not (POLNEAR_DEV / "attributions").is_dir(),
-    reason=f"PolNeAR dev not found at {POLNEAR_DEV} (set STANCE_ATLAS_SHARED)",
+#: the tests that read PolNeAR dev: skipped on a user's fresh clone, saying why; CI has the shared folder and runs
+#: them (a missing corpus fails there)
+needs_polnear = pytest.mark.skipif(
+    not (POLNEAR_DEV / "attributions").is_dir() and not os.environ.get("CI"),
+    reason=f"PolNeAR dev is missing at {POLNEAR_DEV}: the stance dev set's texts are read from the PolNeAR corpus "
+           "(Newell et al. 2018, https://github.com/networkdynamics/PolNeAR, data/dev), which is not in the "
+           "repository; put it in ../shared/data/raw/polnear/ beside the repository or set STANCE_ATLAS_SHARED",
 )
 
 
@@ -50,18 +55,21 @@ def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
+@needs_polnear
 def test_loader_returns_enough_rows_with_the_documented_columns(gold: pd.DataFrame) -> None:
     assert len(gold) >= 250
     assert list(gold.columns) == list(OUTPUT_COLUMNS)
     assert gold["id"].is_unique
 
 
+@needs_polnear
 def test_every_label_confidence_and_subset_is_valid(gold: pd.DataFrame) -> None:
     assert set(gold["label"]) <= set(LABELS)
     assert set(gold["confidence"]) <= set(CONFIDENCES)
     assert set(gold["subset"]) <= set(SUBSETS)
 
 
+@needs_polnear
 def test_every_label_has_at_least_20_examples(gold: pd.DataFrame) -> None:
     counts = gold["label"].value_counts()
     assert {label: int(counts.get(label, 0)) for label in LABELS if counts.get(label, 0) < 20} == {}
@@ -72,6 +80,7 @@ def test_no_duplicate_relation(raw_rows: list[dict[str, str]]) -> None:
     assert len(keys) == len(set(keys))
 
 
+@needs_polnear
 def test_random_subset_is_exactly_the_seeded_sample(gold: pd.DataFrame) -> None:
     drawn = set(random_sample())
     random_rows = gold[gold["subset"] == "random"]
@@ -80,6 +89,7 @@ def test_random_subset_is_exactly_the_seeded_sample(gold: pd.DataFrame) -> None:
     assert set(gold["file"]) <= set(canonical_ann_files())
 
 
+@needs_polnear
 def test_offsets_match_the_polnear_files(raw_rows: list[dict[str, str]]) -> None:
     parsed: dict[str, dict] = {}
     for row in raw_rows:
@@ -95,6 +105,7 @@ def test_offsets_match_the_polnear_files(raw_rows: list[dict[str, str]]) -> None
         ), (fname, row["relation"])
 
 
+@needs_polnear
 def test_joined_text_comes_from_the_article_and_holds_cue_and_content(gold: pd.DataFrame) -> None:
     articles: dict[str, str] = {}
     for row in gold.itertuples():
@@ -108,6 +119,7 @@ def test_joined_text_comes_from_the_article_and_holds_cue_and_content(gold: pd.D
                 assert fragment in row.text, (row.id, fragment)
 
 
+@needs_polnear
 def test_table_holds_no_article_text(raw_rows: list[dict[str, str]], gold: pd.DataFrame) -> None:
     contents = {(r.file, r.relation): _ngrams(_words(r.text), 8) for r in gold.itertuples()}
     for row in raw_rows:
@@ -128,6 +140,7 @@ def test_targets_are_short_names(raw_rows: list[dict[str, str]]) -> None:
             assert all(name.strip() == name and 0 < len(name) <= 60 for name in names), row["target"]
 
 
+@needs_polnear
 def test_a_wrong_offset_is_rejected(tmp_path: Path, raw_rows: list[dict[str, str]]) -> None:
     rows = [dict(r) for r in raw_rows[:3]]
     rows[1]["cue_start"] = str(int(rows[1]["cue_start"]) + 1)
@@ -152,6 +165,7 @@ def test_an_unknown_label_is_rejected(tmp_path: Path, raw_rows: list[dict[str, s
         load_stance_gold(broken)
 
 
+@needs_polnear
 def test_span_texts_of_every_dev_file_match_their_offsets() -> None:
     checked = 0
     for ann in sorted((POLNEAR_DEV / "attributions").glob("*.ann")):
@@ -163,6 +177,7 @@ def test_span_texts_of_every_dev_file_match_their_offsets() -> None:
     assert checked > 6000
 
 
+@needs_polnear
 def test_stats_command_prints_counts_by_subset(capsys: pytest.CaptureFixture[str], gold: pd.DataFrame) -> None:
     assert main(["--stats"]) == 0
     out = capsys.readouterr().out

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from analysis.stages.stance import LEXICON_BELOW, combine
 
 
-def test_every_statement_has_the_models_probabilities(seed_analysis) -> None:
-    stmt = seed_analysis.statements
+def test_every_statement_has_the_models_probabilities(article_analysis) -> None:
+    stmt = article_analysis.statements
     assert len(stmt)
     for rec in stmt.to_dict(orient="records"):
         scores = rec["stance_scores"]
@@ -37,6 +38,22 @@ def test_seed_stances(seed_analysis) -> None:
     assert len(measures) and set(measures["stance"]) == {"threatening"}
     arms = stmt[stmt["content_text"].str.contains("providing arms to Ukraine", na=False)]  # Seoul's, not Zinoviev's
     assert len(arms) and set(arms["stance"]) == {"threatening"}
+
+
+@pytest.mark.parametrize("starts", [
+    "summoned China’s ambassador", "lodged a formal diplomatic protest", "This is not how a",
+    "Three of the boat’s four", "The Chinese vessels aimed their", "the Philippine boat had “illegally",
+    "If the Philippine side insists", "Washington “stands firmly with our", "Beijing of “coercive and reckless”",
+    "Tokyo was “seriously concerned” by"])
+def test_article_stances(article_analysis, article_gold, starts) -> None:
+    """The sample's statements the gold and the pipeline agree on (by the gold's `content_starts`)."""
+    [gold] = [g for g in article_gold["statements"] if g["content_starts"].startswith(starts)]
+    found = article_analysis.statements[article_analysis.statements["content_text"].str.contains(starts, na=False,
+                                                                                                  regex=False)]
+    assert len(found) == 1, found["content_text"].tolist()
+    assert found["stance"].iloc[0] == gold["stance"]
+    if gold["kind"] == "action":  # Manila's summons and protest note are against Beijing
+        assert set(gold["targets"]) <= set(found["target_countries"].iloc[0])
 
 
 def test_the_lexicon_decides_only_where_the_model_is_unsure() -> None:

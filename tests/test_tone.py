@@ -11,8 +11,8 @@ import pandas as pd
 from analysis.settings import ROOT
 
 
-def test_every_mention_is_scored_and_actors_aggregate_their_mentions(seed_analysis) -> None:
-    mentions, actors = seed_analysis.mentions, seed_analysis.actors
+def test_every_mention_is_scored_and_actors_aggregate_their_mentions(article_analysis) -> None:
+    mentions, actors = article_analysis.mentions, article_analysis.actors
     assert mentions["sentiment"].notna().all()
     assert set(mentions["sentiment"]) <= {"negative", "neutral", "positive"}
     assert mentions["sentiment_score"].between(-1, 1).all()
@@ -25,16 +25,16 @@ def test_every_mention_is_scored_and_actors_aggregate_their_mentions(seed_analys
         assert abs(rec["sentiment_mean"] - own["sentiment_score"].mean()) < 1e-3
 
 
-def test_the_article_portrays_russia_negatively(seed_analysis) -> None:
-    actors = seed_analysis.actors.set_index("name")
-    assert actors.loc["Russia", "sentiment_mean"] < -0.3
-    countries = seed_analysis.countries.set_index("iso3")
-    assert countries.loc["RUS", "sentiment"] < 0
+def test_the_article_portrays_china_negatively(article_analysis) -> None:
+    actors = article_analysis.actors.set_index("name")
+    assert actors.loc["China", "sentiment_mean"] < -0.3  # its coast guard's water cannon attack
+    countries = article_analysis.countries.set_index("iso3")
+    assert countries.loc["CHN", "sentiment"] < 0
     assert countries["sentiment"].dropna().between(-1, 1).all()
 
 
-def test_statement_tone_follows_its_content(seed_analysis) -> None:
-    stmt = seed_analysis.statements
+def test_statement_tone_follows_its_content(article_analysis) -> None:
+    stmt = article_analysis.statements
     assert stmt["sentiment"].notna().all() and stmt["sentiment_score"].between(-1, 1).all()
     unacceptable = stmt[stmt["content_text"].str.contains("unacceptable", na=False)]
     assert len(unacceptable) and (unacceptable["sentiment"] == "negative").all()
@@ -65,9 +65,9 @@ def test_sentiment_cli_bad_line_is_one_clear_error() -> None:
     assert proc.stderr.startswith("error: line 1") and "Traceback" not in proc.stderr
 
 
-def test_stored_analysis_keeps_sentiment(seed_analysis) -> None:
+def test_stored_analysis_keeps_sentiment(article_analysis) -> None:
     from analysis.pipeline import Analysis
 
-    back = Analysis.from_dict(json.loads(seed_analysis.to_json()))
-    pd.testing.assert_frame_equal(back.mentions, seed_analysis.mentions)
-    pd.testing.assert_frame_equal(back.actors, seed_analysis.actors)
+    back = Analysis.from_dict(json.loads(article_analysis.to_json()))
+    pd.testing.assert_frame_equal(back.mentions, article_analysis.mentions)
+    pd.testing.assert_frame_equal(back.actors, article_analysis.actors)
