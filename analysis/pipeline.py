@@ -31,7 +31,7 @@ from analysis.stages.stance import decide_stance
 from analysis.stages.statements import find_statements
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
-PIPELINE_VERSION = "0.4.0"
+PIPELINE_VERSION = "0.4.1"
 TABLE_NAMES = tuple(TABLES)
 
 

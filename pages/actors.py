@@ -36,10 +36,7 @@ ui.downloads(actors, f"actors-{result.article_id}", key="actors")
 st.subheader("Corrections")
 st.caption("Fix what the models got wrong. A correction is stored with who made it and applied whenever this "
            "analysis is shown, on every page and for everyone; the models do not run again.")
-store = ui.store()
-stored = store.exists(result.article_id)
-if not stored:
-    st.info("This analysis is not in the store, so it cannot be corrected.")
+store = ui.correctable(result)
 
 #: the widget keys of each form: the actor picked, and the country or the actor to merge into
 _FORMS = {"country": ("fix_actor", "fix_country_value"), "merge": ("merge_source", "merge_target")}
@@ -64,7 +61,7 @@ def _save(kind: str, shown: Analysis) -> None:
     st.session_state["a_done"] = saved_message(shown, kind=kind, actor_id=actor_id, value=value)
 
 
-if stored:
+if store is not None:
     if done := st.session_state.pop("a_done", None):
         st.success(f"Saved. {done}")
     if problem := st.session_state.pop("a_error", None):

@@ -55,7 +55,7 @@ st.subheader("Correct a statement")
 st.caption("Set a statement's stance (see the codebook's labels) or the actor it reacts to. The fix is stored with who "
            "made it and when, applied on every page for everyone who opens this analysis, and exported for training "
            "(`python -m analysis corrections export --jsonl`).")
-store = ui.store()
+store = ui.correctable(result)
 #: the form's widget keys: the statement, the stance, the target
 _KEYS = ("fix_statement", "fix_stance", "fix_target")
 #: the target choice that removes the statement's target
@@ -85,9 +85,7 @@ def _save(shown_analysis: Analysis) -> None:
     st.session_state["q_done"] = " ".join(done)
 
 
-if not store.exists(result.article_id):
-    st.info("This analysis is not in the store, so it cannot be corrected.")
-else:
+if store is not None:
     if done := st.session_state.pop("q_done", None):
         st.success(f"Saved. {done}")
     if problem := st.session_state.pop("q_error", None):

@@ -81,6 +81,19 @@ def store() -> Store:
     return _store(database_url(settings()))
 
 
+def correctable(analysis: Analysis) -> Store | None:
+    """The store, when it holds this analysis so that analysts can correct it; else a note why not, and None (the
+    analysis itself is still shown: it may have been made while the store could not be written)."""
+    try:
+        held = store()
+        if held.exists(analysis.article_id):
+            return held
+        st.info("This analysis is not in the store, so it cannot be corrected.")
+    except StoreError as exc:
+        st.info(f"Corrections are off: {exc}.")
+    return None
+
+
 @st.cache_data(show_spinner="Opening the shared analysis…", max_entries=64)
 def _load(url: str, article_id: str) -> Analysis:
     return _store(url).load(article_id)
@@ -158,11 +171,13 @@ class _Run:
         self.unsaved: StoreError | None = None
         self.done = threading.Event()
 
-    def work(self, text: str, meta: dict[str, str | None], config: Settings, saved_by: str | None, db: Store,
-             models: threading.Thread) -> None:
+    def work(self, text: str, meta: dict[str, str | None], config: Settings, saved_by: str | None,
+             db: Store | StoreError, models: threading.Thread) -> None:
+        """Analyse (or open the stored analysis of the same id) and save; `db` is the store, or the error that
+        kept it from opening (then the analysis is made and shown, not saved)."""
         try:
             article_id = article_id_of(text, settings=config, **meta)
-            if db.exists(article_id):
+            if isinstance(db, Store) and self._stored(db, article_id):
                 self.stage = "Opening the stored analysis…"
                 self.result, self.reused = db.load(article_id), True
                 return
@@ -171,6 +186,8 @@ class _Run:
             self.result = analyze(text, settings=config, on_stage=self._on_stage, **meta)
             self.stage = "Saving…"
             try:
+                if isinstance(db, StoreError):
+                    raise db
                 self.result = db.save(self.result, saved_by=saved_by)
             except StoreError as exc:
                 self.unsaved = exc
@@ -180,6 +197,13 @@ class _Run:
             self.crash = exc
         finally:
             self.done.set()
+
+    @staticmethod
+    def _stored(db: Store, article_id: str) -> bool:
+        try:
+            return db.exists(article_id)
+        except StoreError:  # the store cannot be read: analyse, and say so when saving fails too
+            return False
 
     def _on_stage(self, name: str) -> None:
         self.stage = f"{name[:1].upper()}{name[1:]}…"
@@ -197,7 +221,11 @@ def run_analysis(text: str, *, title: str | None, source: str | None, published:
     words = " ".join(text.split()[:8])
     run = _Run(title or (words + "…" if words else "the text"))
     st.session_state[_RUN_KEY] = run
-    threading.Thread(target=run.work, args=(text, meta, settings(), user_email(), store(), _preloaded()),
+    try:
+        db: Store | StoreError = store()
+    except StoreError as exc:
+        db = exc
+    threading.Thread(target=run.work, args=(text, meta, settings(), user_email(), db, _preloaded()),
                      name="stance-atlas-analysis", daemon=True).start()
     return _follow(run)
 

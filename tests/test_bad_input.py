@@ -356,7 +356,7 @@ def _paste_and_analyse(at, text: str) -> None:
     assert not at.exception
 
 
-@pytest.mark.parametrize("how", ["read-only", "full", "chmod"])
+@pytest.mark.parametrize("how", ["read-only", "full", "chmod", "unreachable"])
 def test_a_store_that_cannot_be_written_still_shows_the_analysis(app_test, tmp_path, monkeypatch, how: str) -> None:
     folder = tmp_path / "store"
     path = _stored_once(folder)
@@ -366,6 +366,8 @@ def test_a_store_that_cannot_be_written_still_shows_the_analysis(app_test, tmp_p
         monkeypatch.setenv("DATABASE_URL", read_only_url(path))
     elif how == "full":
         full = _Full(path).__enter__()
+    elif how == "unreachable":  # the store cannot even be opened
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{tmp_path}/missing/store.sqlite?mode=ro&uri=true")
     else:
         if os.geteuid() == 0:
             pytest.skip("root ignores file permissions; the read-only case covers this with SQLite's read-only mode")
@@ -387,5 +389,7 @@ def test_a_store_that_cannot_be_written_still_shows_the_analysis(app_test, tmp_p
     at.switch_page("pages/actors.py").run()  # and on the other pages of this session
     assert not at.exception and not at.error
     assert "Japan" in set(at.dataframe[0].value["name"])
+    assert any("cannot be corrected" in i.value or "Corrections are off: cannot open the store" in i.value
+               for i in at.info)  # the forms are off, with the reason
     assert at.query_params["a"] == article_id
     assert Store(f"sqlite:///{path}").count() == 0

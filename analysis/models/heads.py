@@ -40,7 +40,8 @@ class HeadConfig:
     """Mixin of the models' frozen config dataclasses: stored as pretty JSON next to the adapter.
 
     A config needs `base_model_sha256`, `pooling` ("+"-joined: cls, mean, target, start, local), `labels` (the head's
-    order), `bf16` (encoder under bfloat16 autocast) and `extra` (head_dropout, local_window).
+    order), `bf16` (encoder under bfloat16 autocast while training; inference runs in float32) and `extra`
+    (head_dropout, local_window).
     """
 
     def to_json(self) -> str:
@@ -122,7 +123,9 @@ def build_net(encoder: Any, config: Any, *, markers: bool) -> Any:
                 first = marker_mask & (marker_mask.cumsum(dim=1) == 1)
                 vec = torch.where(first.unsqueeze(-1), self.markers[0], self.markers[1]).to(embeds.dtype)
                 embeds = torch.where(marker_mask.unsqueeze(-1), vec, embeds)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            # bfloat16 only while training: at inference a CPU without bf16 units (AVX2 only) emulates it about ten
+            # times slower than float32, and float32 gives the same figures on every machine
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16 and self.training):
                 hidden = self.encoder(
                     inputs_embeds=embeds,
                     attention_mask=batch["attention_mask"],

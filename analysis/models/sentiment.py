@@ -59,7 +59,7 @@ class SentimentConfig(HeadConfig):
         pooling: "+"-joined pooled vectors fed to the head: cls, mean, target (mean over the marked span), start
             (the opening marker), local (mean over the span and `extra["local_window"]` tokens either side).
         labels: output classes, in the head's order.
-        bf16: run the encoder under bfloat16 autocast (as in training).
+        bf16: train the encoder under bfloat16 autocast (inference runs in float32).
     """
 
     base_model_sha256: str

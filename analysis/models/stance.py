@@ -63,7 +63,7 @@ class StanceConfig(heads.HeadConfig):
         input_format: "parts" (speaker [SEP] cue [SEP] content) or "text" (the sentence or passage alone).
         pooling: "+"-joined pooled vectors fed to the head (cls, mean), as in `analysis.models.heads`.
         labels: output classes, in the head's order.
-        bf16: run the encoder under bfloat16 autocast (as in training).
+        bf16: train the encoder under bfloat16 autocast (inference runs in float32).
         markers: always "none" (the network has no target markers).
         context: "none", or "passage": the passage (sentence(s) around the statement) follows the content as a 4th
             segment, `... content [SEP] passage [SEP]`, when it differs from the content (it gets what is left of

@@ -254,7 +254,8 @@ Negative / neutral / positive sentiment of a sentence towards one marked target 
   the adapter into the base weights (no peft needed at run time).
 - **Input**: `[CLS] left [T-open] mention [T-close] right [SEP]`; the markers are learned vectors; texts longer than
   {config.max_length} tokens are cropped to a window centred on the target. Pooling `{config.pooling}` ([CLS] and the
-  mean over the marked span) into a linear softmax head. The encoder runs under bfloat16 autocast ({config.bf16}).
+  mean over the marked span) into a linear softmax head. The encoder ran under bfloat16 autocast in training
+  ({config.bf16}); inference runs in float32.
 - **Data**: NewsMTSC (Hamborg & Donnay, EACL 2021), `train.jsonl` ({log["n_train"]} training targets,
   polarity 2/4/6 -> negative/neutral/positive), from `../shared/data/raw/newsmtsc/` (see its SOURCE.md; MIT licence).
   The rw and mt dev files are used only to select each run's epoch (best mean F1m). No test data was used.
