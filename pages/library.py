@@ -20,7 +20,7 @@ if not total:
     ui.link_to_analyze()
     st.stop()
 
-search = st.text_input("Search titles, outlets and actors", key="lib_search")
+search = st.text_input("Search titles, opening words, outlets and actors", key="lib_search")
 f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 1.6, 1.6])
 source = f1.selectbox("Outlet", facets["sources"], index=None, placeholder="any outlet", key="lib_source")
 country = f2.selectbox("Country", facets["countries"], index=None, format_func=lambda c: f"{country_name(c)} ({c})",
@@ -46,13 +46,16 @@ if not len(table):
     st.stop()
 
 table = table.assign(title=[shown_title(r) for r in table.to_dict(orient="records")],
-                     created=table["created"].str.slice(0, 16).str.replace("T", " "))
+                     created=table["created"].str.slice(0, 16).str.replace("T", " "),
+                     countries=table["countries"].map(lambda codes: [country_name(c) for c in codes]))
 columns = ["title", "source", "published", "countries", "actor_count", "statement_count", "created", "article_id"]
 if ui.auth_enabled():
     columns.insert(-1, "saved_by")
 ui.table(table, columns, key="lib_table",
          config={"title": st.column_config.TextColumn(width="large"),
+                 "source": st.column_config.TextColumn(width="small"),
                  "countries": st.column_config.TextColumn(width="medium"),
+                 "created": st.column_config.TextColumn(width="small"),
                  "actor_count": st.column_config.NumberColumn("actors", width="small"),
                  "statement_count": st.column_config.NumberColumn("statements", width="small"),
                  "published": st.column_config.TextColumn(width="small"),
