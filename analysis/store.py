@@ -52,6 +52,7 @@ from analysis.errors import (
 )
 from analysis.pipeline import Analysis
 from analysis.settings import ROOT, Settings
+from analysis.stages.article import opening_words
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 SQLITE_FILE = "stance_atlas.sqlite"
@@ -143,12 +144,6 @@ def _migrate_3_to_4(conn: Connection) -> None:
     for (aid, payload) in conn.execute(select(analyses.c.article_id, analyses.c.payload)).all():
         text = json.loads(payload).get("article", {}).get("text", "")
         conn.execute(update(analyses).where(analyses.c.article_id == aid).values(opening=opening_words(text)))
-
-
-def opening_words(text: str, n: int = 12) -> str:
-    """The first `n` words of a text (with "…" when there are more): what names an untitled analysis."""
-    words = text.split()
-    return " ".join(words[:n]) + ("…" if len(words) > n else "")
 
 
 #: version -> the step that brings a store of that version to the next one
@@ -289,7 +284,7 @@ class Store:
             "created": analysis.created or _now(), "saved_by": saved_by, "chars": len(art.text),
             "actor_count": len(analysis.actors), "statement_count": len(analysis.statements),
             "pipeline_version": analysis.pipeline_version,
-            "payload": json.dumps(analysis.to_dict(), ensure_ascii=False), "opening": opening_words(art.text),
+            "payload": json.dumps(analysis.to_dict(), ensure_ascii=False), "opening": art.opening,
         }
 
         def write() -> Analysis:

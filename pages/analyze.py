@@ -5,7 +5,7 @@ import streamlit as st
 from analysis.dashboard.views import summary, top_actors, top_statements
 from analysis.errors import AnalysisError
 from analysis.stages.article import decode_bytes
-from analysis.store import opening_words, sample_articles
+from analysis.store import sample_articles
 from pages import ui
 
 ui.page(ui.APP_TITLE)
@@ -51,7 +51,7 @@ result = ui.current_analysis()
 if result is not None:
     ui.header(result)
     if not submitted:  # opened from a share link, the Library or an earlier run: which article this is
-        st.markdown(f"**Showing:** {ui.plain(result.article.title or opening_words(result.article.text))}")
+        st.markdown(f"**Showing:** {ui.plain(result.article.shown_title)}")
         with st.expander("Article text", expanded=False):
             st.text(result.article.text)
     st.subheader("Summary")

@@ -22,7 +22,7 @@ from analysis.dashboard.views import STANCE_COLORS, for_download
 from analysis.errors import AccessDeniedError, AnalysisError, StoreError
 from analysis.pipeline import Analysis, analyze, article_id_of
 from analysis.settings import Settings, load_settings
-from analysis.store import Store, check_id, database_url, opening_words
+from analysis.store import Store, check_id, database_url
 
 APP_TITLE = "Stance Atlas"
 _SESSION_KEY = "analysis"
@@ -480,5 +480,5 @@ def _brief_maker(analysis: Analysis) -> Callable[[], bytes]:
 def header(analysis: Analysis) -> None:
     """The analysed article's title line and share link, shown on every page."""
     art = analysis.article
-    st.caption(" · ".join(x for x in (art.title or f"“{opening_words(art.text, 10)}”", art.source, art.published) if x)
+    st.caption(" · ".join(x for x in (art.shown_title, art.source, art.published) if x)
                + f" · id {analysis.article_id}")

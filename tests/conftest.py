@@ -237,3 +237,25 @@ def without_analysis(app_test):
             assert any(message in e.value for e in at.error), (article_id, [e.value for e in at.error])
 
     return check
+
+
+# ---- the dashboard served for a real browser ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    """`streamlit run app.py` on a free loopback port with its own empty SQLite store, for one test module: its
+    base URL (a module needing other settings defines its own `server`)."""
+    from tests.served import streamlit_server
+
+    with streamlit_server(tmp_path_factory.mktemp("store")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, for one test module (`tests.served.chromium`)."""
+    from tests.served import chromium
+
+    with chromium() as b:
+        yield b

@@ -7,28 +7,12 @@ none leaves 127.0.0.1. Locally it skips, with the reason, when /usr/bin/chromium
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from analysis.settings import ROOT
-from tests.served import BROWSER_MARKS, chromium, settle, streamlit_server
+from tests.served import BROWSER_MARKS, settle
 
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
 PAGES = ["map", "stance", "quotes", "actors", "library"]
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("store")) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def test_a_deep_link_to_a_fresh_server_goes_through_the_app(server: str, browser) -> None:

@@ -8,13 +8,10 @@ European story written for this test, so the zoom can be checked against Europe'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import pytest
 
 from analysis.dashboard.display import is_snake_case
 from analysis.settings import ROOT
-from tests.served import BROWSER_MARKS, chromium, settle, streamlit_server
+from tests.served import BROWSER_MARKS, settle
 
 pytestmark = BROWSER_MARKS
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -37,18 +34,6 @@ _HEADERS = """() => Array.from(document.querySelectorAll(
 #: the map's longitude and latitude ranges as plotly drew them
 _MAP_RANGES = """() => { const gd = document.querySelector('.js-plotly-plot');
     return [gd._fullLayout.geo.lonaxis.range, gd._fullLayout.geo.lataxis.range]; }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("store")) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _nav(page, name: str) -> None:

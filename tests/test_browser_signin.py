@@ -16,7 +16,7 @@ import pytest
 from analysis import analyze
 from analysis.settings import ROOT
 from analysis.store import Store
-from tests.served import BROWSER_MARKS, chromium, streamlit_server
+from tests.served import BROWSER_MARKS, streamlit_server
 
 SECRETS = """[auth]
 redirect_uri = "http://127.0.0.1:8501/oauth2callback"
@@ -48,12 +48,6 @@ def server(stored, tmp_path) -> Iterator[str]:
     secrets.write_text(SECRETS, encoding="utf-8")
     with streamlit_server(stored[0], "--secrets.files", str(secrets)) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.mark.parametrize("address", ["library", "map?a={id}", "trends", "actors?a={id}"])

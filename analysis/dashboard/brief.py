@@ -21,9 +21,12 @@ import plotly.io as pio
 
 from analysis.dashboard.charts import country_shapes, stance_map
 from analysis.dashboard.corrections import correction_log
+from analysis.dashboard.display import MISSING
+from analysis.dashboard.trends import country_name
 from analysis.dashboard.views import (
     STANCE_COLORS,
     arcs,
+    country_stance,
     country_view,
     fact_flags,
     is_uncertain,
@@ -45,8 +48,6 @@ if TYPE_CHECKING:
 TOPOJSON_PATH = ROOT / "static" / "world_110m.json"
 #: the name plotly.js looks the base map up by: `<scope>_<resolution>m`
 TOPOJSON_NAME = "world_110m"
-#: what a missing value reads as
-MISSING = "—"
 _NO_STATEMENT_COLOR = "#C9D6E3"
 #: stance chips whose colour is light enough for dark text
 _DARK_INK = frozenset({"concerned", "neutral"})
@@ -75,7 +76,7 @@ def brief_html(analysis: Analysis, *, share_url: str | None, corrections: pd.Dat
     """
     facts = summary(analysis)
     art = analysis.article
-    title = art.title or "Untitled article"
+    title = art.shown_title
     body = [
         f"<header><p class='kicker'>Stance Atlas brief</p><h1>{_t(title)}</h1>",
         "<dl class='meta'>",
@@ -160,9 +161,8 @@ def _map_section(analysis: Analysis) -> str:
 def _country_section(analysis: Analysis) -> str:
     view = country_view(analysis)
     statements = analysis.statements
-    names = dict(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
-    said = statements.assign(country=statements["speaker_country"].map(names)) if len(statements) else statements
-    counts = stance_counts(said, "country") if len(said) else pd.DataFrame()
+    counts = country_stance(analysis)
+    said = statements.assign(country=statements["speaker_country"].map(country_name)) if len(statements) else None
     unsure = uncertain_counts(said, "country", counts.index) if len(counts) else pd.Series(dtype="int64")
     rows = []
     for rec in view.to_dict(orient="records"):
@@ -189,7 +189,6 @@ def _actor_section(analysis: Analysis) -> str:
                 "</section>")
     unsure = uncertain_counts(statements, "speaker", counts.index)
     actors = {str(r["name"]): r for r in analysis.actors.to_dict(orient="records")}
-    names = _country_names(analysis)
     rows = []
     for name, row in counts.head(_ACTOR_ROWS).iterrows():
         actor = actors.get(str(name), {})
@@ -199,7 +198,7 @@ def _actor_section(analysis: Analysis) -> str:
         country = actor.get("country")
         rows.append(
             f"<tr><td>{_t(name)}</td><td>{_t(actor.get('kind'))}</td><td>{_t(actor.get('role'))}</td>"
-            f"<td>{_t(names.get(country, country) if not is_missing(country) else None)}</td>"
+            f"<td>{_t(country_name(country) if not is_missing(country) else None)}</td>"
             f"<td>{_chip(label)}</td><td class='num'>{int(row['total'])}</td>"
             f"<td class='num'>{int(unsure.get(name, 0))}</td><td>{_mix(row)}</td></tr>")
     more = len(counts) - _ACTOR_ROWS
@@ -219,14 +218,13 @@ def _statement_section(analysis: Analysis, n: int) -> str:
     top = top_statements(analysis, n)
     if not len(top):
         return "<section><h2>Top statements</h2><p>No statements were found in this article.</p></section>"
-    names = _country_names(analysis)
     rows = []
     for rec in statements.loc[top.index].to_dict(orient="records"):
         country = rec.get("speaker_country")
         method = rec.get("stance_method")
         rows.append(
             f"<tr><td class='num'>{int(rec['statement_id'])}</td><td>{_t(rec.get('speaker'))}</td>"
-            f"<td>{_t(names.get(country, country) if not is_missing(country) else None)}</td>"
+            f"<td>{_t(country_name(country) if not is_missing(country) else None)}</td>"
             f"<td>{_t(rec.get('cue_text'))}</td><td class='content'>{_t(rec.get('content_text'))}</td>"
             f"<td>{_chip(rec.get('stance'))}</td><td>{'yes' if is_uncertain(rec) else 'no'}</td>"
             f"<td>{_t(_METHODS.get(str(method), method) if not is_missing(method) else None)}</td></tr>")
@@ -369,15 +367,6 @@ def _mix(row: pd.Series | None) -> str:
                   f"title='{n} {label}'></i>" for label, n in parts)
     words = ", ".join(f"{n} {label}" for label, n in parts)
     return f"<span class='mix'>{bar}</span><span class='mixtext'>{words}</span>"
-
-
-def _country_names(analysis: Analysis) -> dict[str, str]:
-    """ISO alpha-3 code -> name, for the countries of the analysis and any other the gazetteer knows."""
-    from analysis.rules.gazetteer import load_gazetteer
-
-    names = {iso3: c.name for iso3, c in load_gazetteer().countries.items()}
-    names.update(zip(analysis.countries["iso3"], analysis.countries["name"], strict=True))
-    return names
 
 
 def _document(title: str, body: str, script: str) -> str:

@@ -121,11 +121,13 @@ def country_name(iso3: str) -> str:
 
 def shown_title(record: dict) -> str:
     """An analysis's title, or for an untitled one its opening words in quotes (the store's `opening`)."""
+    from analysis.stages.article import quoted_opening
+
     title = record.get("title")
     if isinstance(title, str) and title:
         return title
     opening = record.get("opening")
-    return f"“{opening}”" if isinstance(opening, str) and opening else "Untitled"
+    return quoted_opening(opening) if isinstance(opening, str) and opening else "Untitled"
 
 
 def analysis_label(record: dict) -> str:

@@ -71,6 +71,27 @@ class Article:
     doc: Any = field(default=None, repr=False, compare=False)
     sentences: SentenceIndex | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def opening(self) -> str:
+        """The text's first words (`opening_words`): what names an untitled article."""
+        return opening_words(self.text)
+
+    @property
+    def shown_title(self) -> str:
+        """The title, or for an untitled article its opening words in quotes (how every page and the brief name it)."""
+        return self.title or quoted_opening(self.opening)
+
+
+def opening_words(text: str, n: int = 12) -> str:
+    """The first `n` words of a text (with "…" when there are more): what names an untitled analysis."""
+    words = text.split()
+    return " ".join(words[:n]) + ("…" if len(words) > n else "")
+
+
+def quoted_opening(opening: str) -> str:
+    """Opening words as a title: in quotes, so that they read as the article's words, not a headline."""
+    return f"“{opening}”" if opening else "Untitled article"
+
 
 @dataclass(frozen=True)
 class SentenceIndex:
