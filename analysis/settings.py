@@ -46,7 +46,11 @@ SETTINGS: dict[str, Setting] = {
                                "When sign-in is on: who may view, as comma-separated e-mail addresses and @domains; "
                                "empty means anyone who can sign in."),
     "torch_threads": Setting("STANCE_ATLAS_TORCH_THREADS", "0",
-                             "Threads each process gives the transformer models; 0 lets torch choose (one per core)."),
+                             "Threads each process gives the transformer models (torch or ONNX Runtime); 0 lets "
+                             "the runtime choose (one per core)."),
+    "runtime": Setting("STANCE_ATLAS_RUNTIME", "auto",
+                       "What runs the transformer models: auto (their ONNX exports where onnxruntime is installed, "
+                       "else torch), onnx or torch (needs torch and transformers)."),
     "tagger_precision": Setting("STANCE_ATLAS_TAGGER_PRECISION", "auto",
                                 "Numeric precision of the attribution tagger: auto (bf16 where the CPU has bf16 "
                                 "units, else fp32), bf16, fp32 or int8."),
@@ -54,6 +58,7 @@ SETTINGS: dict[str, Setting] = {
 
 
 _PRECISIONS = ("auto", "bf16", "fp32", "int8")
+_RUNTIMES = ("auto", "onnx", "torch")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Settings:
     torch_threads: int = 0
     allowed_viewers: str = ""
     tagger_precision: str = "auto"
+    runtime: str = "auto"
 
     def replace(self, **changes: object) -> Settings:
         """Return a copy with some values changed."""
@@ -107,5 +113,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, overrides: Mapping[st
     if precision not in _PRECISIONS:
         raise InvalidSettingError(f"{SETTINGS['tagger_precision'].env} must be one of {', '.join(_PRECISIONS)}, "
                                   f"not {precision!r}")
+    runtime = get("runtime")
+    if runtime not in _RUNTIMES:
+        raise InvalidSettingError(f"{SETTINGS['runtime'].env} must be one of {', '.join(_RUNTIMES)}, not {runtime!r}")
     return Settings(data_dir=data_dir, database_url=get("database_url"), allowed_viewers=get("allowed_viewers"),
-                    tagger_precision=precision, **numbers)
+                    tagger_precision=precision, runtime=runtime, **numbers)

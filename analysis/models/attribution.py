@@ -15,7 +15,10 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,9 +86,9 @@ def prepare_text(text: str) -> str:
 
 def encode(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     """Word-piece ids and character offsets of `text` (no special tokens)."""
-    from analysis.models.encoder import load_tokenizer
+    from analysis.models.encoder import load_word_pieces
 
-    tokenizer = load_tokenizer()
+    tokenizer = load_word_pieces()
     enc = tokenizer(
         prepare_text(text), add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False
     )
@@ -185,13 +188,20 @@ def decode_labels(label_ids: Sequence[int], offsets: Sequence[tuple[int, int]]) 
 
 
 class _Tagger:
-    """The merged encoder (base + LoRA) and the label head."""
+    """The merged encoder (base + LoRA) and the label head, on torch or (with `onnx`) on ONNX Runtime."""
 
-    def __init__(self, model: Any, head: Any, meta: dict[str, Any], precision: str = "fp32") -> None:
+    def __init__(self, model: Any, head: Any, meta: dict[str, Any], precision: str = "fp32", *,
+                 onnx: Any = None) -> None:
         self.model = model
         self.head = head
         self.meta = meta
         self.precision = precision
+        self.onnx = onnx
+
+    @property
+    def runtime(self) -> str:
+        """"onnx" or "torch"."""
+        return "onnx" if self.onnx is not None else "torch"
 
     def predict_labels(self, encoded: Sequence[tuple[list[int], list[tuple[int, int]]]]) -> list[list[int]]:
         """Label ids for every word piece of every encoded text, from batched forward passes and BIO Viterbi."""
@@ -201,7 +211,6 @@ class _Tagger:
     def predict_scores(self, encoded: Sequence[tuple[list[int], list[tuple[int, int]]]]) -> list[Any]:
         """Per-word-piece label log-probabilities (numpy, n x labels) of every encoded text, windows batched."""
         import numpy as np
-        import torch
 
         tokenizer_cls, tokenizer_sep, pad = 101, 102, 0
         batch: list[list[int]] = []
@@ -213,26 +222,40 @@ class _Tagger:
                 owners.append((t_index, start, lo, hi))
         scores = [np.zeros((len(ids), len(LABELS)), dtype=np.float32) for ids, _ in encoded]
         order = sorted(range(len(batch)), key=lambda i: len(batch[i]))
-        chunk = 32
-        with torch.inference_mode():
-            for c in range(0, len(order), chunk):
-                idx = order[c : c + chunk]
-                width = max(len(batch[i]) for i in idx)
-                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for row, i in enumerate(idx):
-                    input_ids[row, : len(batch[i])] = torch.tensor(batch[i])
-                    mask[row, : len(batch[i])] = 1
-                if self.precision == "bf16":
-                    with torch.autocast("cpu", dtype=torch.bfloat16):
-                        hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                else:
-                    hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-                logp = torch.log_softmax(self.head(hidden).float(), dim=-1).numpy()
-                for row, i in enumerate(idx):
-                    t_index, start, lo, hi = owners[i]
-                    scores[t_index][lo:hi] = logp[row, lo - start + 1 : hi - start + 1]
+        chunk = 8  # windows per forward pass: 8 x 256 word pieces keeps the attention buffers small (memory)
+        for c in range(0, len(order), chunk):
+            idx = order[c : c + chunk]
+            width = max(len(batch[i]) for i in idx)
+            input_ids = np.full((len(idx), width), pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(batch[i])] = batch[i]
+                mask[row, : len(batch[i])] = 1
+            logp = self._log_probabilities(input_ids, mask)
+            for row, i in enumerate(idx):
+                t_index, start, lo, hi = owners[i]
+                scores[t_index][lo:hi] = logp[row, lo - start + 1 : hi - start + 1]
         return scores
+
+    def _log_probabilities(self, input_ids: Any, mask: Any) -> Any:
+        """Label log-probabilities (rows, width, labels) of padded windows."""
+        import numpy as np
+
+        if self.onnx is not None:
+            hidden = self.onnx.hidden(input_ids, mask, np.zeros_like(input_ids))
+            logits = hidden @ self.head["weight"].T + self.head["bias"]
+            logits = logits - logits.max(axis=-1, keepdims=True)
+            return logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        import torch
+
+        with torch.inference_mode():
+            ids, attention = torch.from_numpy(input_ids), torch.from_numpy(mask)
+            if self.precision == "bf16":
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    hidden = self.model(input_ids=ids, attention_mask=attention).last_hidden_state
+            else:
+                hidden = self.model(input_ids=ids, attention_mask=attention).last_hidden_state
+            return torch.log_softmax(self.head(hidden).float(), dim=-1).numpy()
 
 
 @lru_cache(maxsize=1)
@@ -293,27 +316,41 @@ def _read_meta(adapter_dir: Path) -> dict[str, Any]:
     return json.loads((adapter_dir / "tagger.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=4)
-def load_tagger(adapter_dir: str | None = None, precision: str | None = None) -> _Tagger:
+def load_tagger(adapter_dir: str | None = None, precision: str | None = None, *, runtime: str | None = None) -> _Tagger:
     """Load the attribution tagger once per process (base MiniLM + shipped LoRA adapter merged, plus head).
 
     Args:
         adapter_dir: folder of the adapter (default: the shipped one, `ADAPTER_DIR`).
-        precision: "auto", "bf16" (autocast; as accurate as fp32 on PolNeAR dev, faster where the CPU has bf16
-            instructions), "fp32", or "int8" (dynamic int8 linear layers: fastest, but ~5 F1 points worse on dev);
-            default `PRECISION`.
+        precision: on the torch runtime: "auto", "bf16" (autocast; as accurate as fp32 on PolNeAR dev, faster where
+            the CPU has bf16 instructions), "fp32", or "int8" (torch's dynamic int8 linear layers, per tensor: ~5 F1
+            points worse on dev); default `PRECISION`. The ONNX runtime runs the shipped export (see its onnx.json).
+        runtime: "onnx", "torch" or "auto" (default: the setting `STANCE_ATLAS_RUNTIME`).
 
     Raises:
-        ModelNotInstalledError: the adapter files or the base encoder are missing.
-        ModelMismatchError: the installed base weights are not those the adapter was trained on.
+        ModelNotInstalledError: the adapter files, the base encoder or (ONNX) the export are missing.
+        ModelMismatchError: the installed base weights are not those the adapter was trained on, or the export is
+            not the one of this adapter.
     """
-    import torch
-    from safetensors.torch import load_file
+    from analysis.models.runtime import chosen_runtime
 
+    return _load_tagger(adapter_dir, precision, chosen_runtime(runtime))
+
+
+@lru_cache(maxsize=4)
+def _load_tagger(adapter_dir: str | None, precision: str | None, runtime: str) -> _Tagger:
     folder = Path(adapter_dir) if adapter_dir else ADAPTER_DIR
     meta = _read_meta(folder)
     if list(meta.get("labels", [])) != list(LABELS):
         raise ModelMismatchError(f"attribution tagger under {folder} has labels {meta.get('labels')}, not {LABELS}")
+    if runtime == "onnx":
+        from analysis.models.runtime import OnnxEncoder, read_head
+        from analysis.settings import load_settings
+
+        encoder = OnnxEncoder(folder, name="attribution tagger", threads=load_settings().torch_threads)
+        return _Tagger(None, read_head(folder), meta, str(encoder.manifest.get("precision", "?")), onnx=encoder)
+    import torch
+    from safetensors.torch import load_file
+
     # base (hash checked) + LoRA merged by hand: the same weights as peft's merge_and_unload(), without peft
     model = merged_encoder(folder, meta["base_model_sha256"], adapter="attribution tagger", train_hint=TRAIN_HINT)
     head = torch.nn.Linear(model.config.hidden_size, len(LABELS))
@@ -330,6 +367,9 @@ def load_tagger(adapter_dir: str | None = None, precision: str | None = None) ->
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     elif precision not in {"fp32", "bf16"}:
         raise ValueError(f"precision must be int8, bf16 or fp32, not {precision!r}")
+    from analysis.models.runtime import apply_torch_threads
+
+    apply_torch_threads()
     return _Tagger(model, head, meta, precision)
 
 
@@ -464,13 +504,44 @@ def tag_spans_batch(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
 
 
 def attributions_batch(texts: Sequence[str]) -> list[list[Attribution]]:
-    """Attribution relations of many texts, tagged in shared batched forward passes.
+    """Attribution relations of many texts, tagged in shared batched forward passes (a single text started with
+    `prefetch` is taken from there).
 
     Raises:
         ModelNotInstalledError: the tagger's adapter or the base encoder is missing.
         ModelMismatchError: the installed base weights differ from those the adapter was trained on.
     """
+    if len(texts) == 1:
+        with _PREFETCH_LOCK:
+            future = _PREFETCHED.pop(texts[0], None)
+        if future is not None:
+            return [future.result()]
     return [_group(text, spans) for text, spans in zip(texts, tag_spans_batch(texts), strict=True)]
+
+
+#: texts being tagged ahead of their turn (`prefetch`), oldest first; a few at most
+_PREFETCHED: OrderedDict[str, Future] = OrderedDict()
+_PREFETCH_LOCK = threading.Lock()
+_PREFETCH_KEEP = 8
+
+
+@lru_cache(maxsize=1)
+def _prefetch_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="stance-atlas-tagger")
+
+
+def prefetch(text: str) -> None:
+    """Start tagging `text` in a background thread, so that the tagger (native code, no GIL) runs while spaCy parses
+    the same article; the next `attributions_batch([text])` takes the result (or its error). A no-op when the tagger
+    runs on torch."""
+    if load_tagger().runtime != "onnx":
+        return
+    with _PREFETCH_LOCK:
+        if text in _PREFETCHED:
+            return
+        _PREFETCHED[text] = _prefetch_pool().submit(lambda: _group(text, tag_spans_batch([text])[0]))
+        while len(_PREFETCHED) > _PREFETCH_KEEP:
+            _PREFETCHED.popitem(last=False)
 
 
 def attributions(text: str) -> list[Attribution]:

@@ -93,6 +93,63 @@ def load_tokenizer() -> Any:
         return AutoTokenizer.from_pretrained(str(base_model_path()), local_files_only=True)
 
 
+class WordPieces:
+    """The encoder's tokenizer on the `tokenizers` library alone (no `transformers` import): the calls our models make
+    of a `transformers` fast tokenizer, with the same ids and offsets (it reads the same tokenizer.json)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        """Wrap a `tokenizers.Tokenizer`; its stored truncation and padding are turned off, as `transformers` does
+        for a call without them."""
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self.cls_token_id, self.sep_token_id, self.mask_token_id, self.pad_token_id = (
+            tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[MASK]", "[PAD]"))
+
+    def __call__(self, texts: str | list[str], *, add_special_tokens: bool = True,
+                 return_offsets_mapping: bool = False, truncation: bool = False,
+                 verbose: bool = False) -> dict[str, list[Any]]:
+        """`{"input_ids": ..., "offset_mapping": ...}` as `transformers` returns them (no truncation): lists per
+        text for a list of texts, one list for a single text."""
+        del truncation, verbose
+        single = isinstance(texts, str)
+        encodings = self._tokenizer.encode_batch([texts] if single else list(texts),
+                                                 add_special_tokens=add_special_tokens)
+        out: dict[str, list[Any]] = {"input_ids": [e.ids for e in encodings]}
+        if return_offsets_mapping:
+            out["offset_mapping"] = [e.offsets for e in encodings]
+        return {key: value[0] for key, value in out.items()} if single else out
+
+    def convert_tokens_to_ids(self, tokens: list[str]) -> list[int]:
+        """Vocabulary ids of word pieces."""
+        return [self._tokenizer.token_to_id(t) for t in tokens]
+
+
+_WORD_PIECES_LOCK = threading.Lock()
+
+
+def load_word_pieces() -> WordPieces:
+    """Return the encoder's tokenizer for inference (`WordPieces`, no `transformers` import), loaded once per process
+    (thread-safe: the models load in parallel threads).
+
+    Raises:
+        ModelNotInstalledError: the base model package (or its tokenizer.json) is missing.
+    """
+    with _WORD_PIECES_LOCK:
+        return _load_word_pieces()
+
+
+@lru_cache(maxsize=1)
+def _load_word_pieces() -> WordPieces:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from tokenizers import Tokenizer
+
+    path = base_model_path() / "tokenizer.json"
+    if not path.is_file():
+        raise ModelNotInstalledError(f"the encoder's tokenizer.json is missing under {path.parent}; {_INSTALL_HINT}")
+    return WordPieces(Tokenizer.from_file(str(path)))
+
+
 def load_base_encoder() -> Any:
     """Return a fresh `transformers` BertModel with the installed MiniLM weights, in eval mode.
 

@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 HEAD_FILE = "head.safetensors"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
-DEFAULT_BATCH_SIZE = 64
+DEFAULT_BATCH_SIZE = 16
 
 
 class Encoded(NamedTuple):
@@ -267,11 +267,26 @@ class HeadModel:
     train_hint: ClassVar[str]
     markers: ClassVar[bool]
 
-    def __init__(self, net: Any, tokenizer: Any, config: Any) -> None:
-        """Wrap a built network; `net` must be in eval mode."""
+    def __init__(self, net: Any, tokenizer: Any, config: Any, *, onnx: Any = None) -> None:
+        """Wrap a built torch network (in eval mode), or with `net=None` an `analysis.models.runtime.OnnxHead`."""
         self.net = net
+        self.onnx = onnx
         self.tokenizer = tokenizer
         self.config = config
+
+    @property
+    def runtime(self) -> str:
+        """"onnx" or "torch": what this model runs on."""
+        return "onnx" if self.onnx is not None else "torch"
+
+    def rows(self, encoded: Sequence[Encoded], batch_size: int = DEFAULT_BATCH_SIZE, *,
+             temperature: float = 1.0) -> list[list[float]]:
+        """Softmax rows (of logits / `temperature`) of encoded items, in input order, on this model's runtime."""
+        if self.onnx is not None:
+            from analysis.models.runtime import predict_rows as onnx_rows
+
+            return onnx_rows(self.onnx, encoded, batch_size, temperature)
+        return predict_probabilities(self.net, encoded, batch_size, temperature=temperature)
 
     @classmethod
     def build_net(cls, encoder: Any, config: Any) -> Any:
@@ -286,26 +301,55 @@ class HeadModel:
             ModelNotInstalledError: adapter files are missing; the message names the training command.
             ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
         """
-        from analysis.models.encoder import load_tokenizer
+        from analysis.models.encoder import load_word_pieces
 
         require_model_files(model_dir, cls.config_file, name=cls.name, train_hint=cls.train_hint)
         config = cls.config_type.from_file(model_dir / cls.config_file)
         net = load_adapted_net(model_dir, config, cls.build_net, name=cls.name, train_hint=cls.train_hint)
-        return cls(net, load_tokenizer(), config)
+        return cls(net, load_word_pieces(), config)
 
     @classmethod
-    def load(cls: type[M], model_dir: Path | str | None = None) -> M:
-        """The model of `model_dir` (default `default_dir`), loaded once per process and folder; raises as
-        `from_dir`."""
-        return _load_cached(cls, Path(model_dir) if model_dir is not None else cls.default_dir)
+    def from_export(cls: type[M], model_dir: Path, *, threads: int = 0) -> M:
+        """Load the model's ONNX export from `model_dir` (uncached; prefer `load`). Imports neither torch nor
+        transformers.
+
+        Raises:
+            ModelNotInstalledError: adapter files, the export or `onnxruntime` are missing.
+            ModelMismatchError: the export is not the one of this adapter, or the base encoder differs.
+        """
+        from analysis.models.encoder import load_word_pieces
+        from analysis.models.runtime import OnnxHead
+
+        require_model_files(model_dir, cls.config_file, name=cls.name, train_hint=cls.train_hint)
+        config = cls.config_type.from_file(model_dir / cls.config_file)
+        head = OnnxHead(model_dir, config, name=cls.name, markers=cls.markers, threads=threads)
+        return cls(None, load_word_pieces(), config, onnx=head)
+
+    @classmethod
+    def load(cls: type[M], model_dir: Path | str | None = None, *, runtime: str | None = None) -> M:
+        """The model of `model_dir` (default `default_dir`) on `runtime` ("onnx", "torch", "auto"; default the
+        setting `STANCE_ATLAS_RUNTIME`), loaded once per process, folder and runtime; raises as `from_dir` or
+        `from_export`."""
+        from analysis.models.runtime import chosen_runtime
+
+        return _load_cached(cls, Path(model_dir) if model_dir is not None else cls.default_dir,
+                            chosen_runtime(runtime))
 
 
 M = TypeVar("M", bound=HeadModel)
 
 
 @lru_cache(maxsize=8)
-def _load_cached(cls: type[M], model_dir: Path) -> M:
-    return cls.from_dir(model_dir)
+def _load_cached(cls: type[M], model_dir: Path, runtime: str) -> M:
+    if runtime == "onnx":
+        from analysis.settings import load_settings
+
+        return cls.from_export(model_dir, threads=load_settings().torch_threads)
+    from analysis.models.runtime import apply_torch_threads
+
+    model = cls.from_dir(model_dir)
+    apply_torch_threads()
+    return model
 
 
 # ------------------------------------------------------------------------------------------------------------ scoring

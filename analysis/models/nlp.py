@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +28,26 @@ def installed_spacy_package() -> str:
     raise ModelNotInstalledError(f"spaCy model en_core_web_sm is not installed; run: {SPACY_INSTALL}")
 
 
+@contextmanager
+def _without_torch() -> Iterator[None]:
+    """While spaCy is first imported on the ONNX runtime, make `import torch` fail fast.
+
+    spaCy's `thinc` imports torch when it is installed (about 2 s, and memory) only to offer torch layers, which
+    `en_core_web_sm` does not use; on the ONNX runtime nothing else needs torch. Once spaCy is in, torch imports
+    normally again (the torch runtime, training)."""
+    from analysis.models.runtime import chosen_runtime
+
+    if "torch" in sys.modules or "thinc" in sys.modules or chosen_runtime() != "onnx":
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now raises ImportError
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
 @lru_cache(maxsize=2)
 def load_spacy(*, paragraphs: bool = True) -> Any:
     """Return the spaCy `Language` (tagger, parser, lemmatizer, NER), loaded once per process.
@@ -36,7 +59,8 @@ def load_spacy(*, paragraphs: bool = True) -> Any:
     Raises:
         ModelNotInstalledError: no model package is installed.
     """
-    import spacy
+    with _without_torch():
+        import spacy
 
     name = installed_spacy_package()
     try:

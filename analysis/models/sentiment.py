@@ -26,7 +26,6 @@ from analysis.models.heads import (
     HeadConfig,
     HeadModel,
     labelled,
-    predict_probabilities,
     record_with_id,
     serve_jsonl,
 )
@@ -155,9 +154,9 @@ class SentimentModel(HeadModel):
     train_hint, markers = TRAIN_HINT, True
     config: SentimentConfig
 
-    def __init__(self, net: Any, tokenizer: Any, config: SentimentConfig) -> None:
-        """Wrap a built network; `net` must be in eval mode."""
-        super().__init__(net, tokenizer, config)
+    def __init__(self, net: Any, tokenizer: Any, config: SentimentConfig, *, onnx: Any = None) -> None:
+        """Wrap a built network (in eval mode) or an ONNX head (see `HeadModel`)."""
+        super().__init__(net, tokenizer, config, onnx=onnx)
         # marker positions carry placeholder ids (the bracket tokens); their embeddings are replaced by `net.markers`
         self.marker_ids = marker_init_ids(tokenizer)
 
@@ -171,7 +170,7 @@ class SentimentModel(HeadModel):
         """Score items; see the module-level `predict`."""
         for text, start, end in items:
             _validate_span(text, start, end)
-        probs = predict_probabilities(self.net, self.encode(items), batch_size)
+        probs = self.rows(self.encode(items), batch_size)
         return [_score(row, self.config.labels) for row in probs]
 
 

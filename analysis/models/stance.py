@@ -162,8 +162,7 @@ class StanceModel(heads.HeadModel):
         """Return each item's class probabilities in `config.labels` order: softmax(logits / `config.temperature`),
         or the plain softmax with `calibrated=False`."""
         temperature = self.config.temperature if calibrated else 1.0
-        return heads.predict_probabilities(self.net, encode_inputs(self.tokenizer, items, self.config), batch_size,
-                                           temperature=temperature)
+        return self.rows(encode_inputs(self.tokenizer, items, self.config), batch_size, temperature=temperature)
 
     def predict(self, items: Sequence[StanceInput], *, batch_size: int = DEFAULT_BATCH_SIZE,
                 calibrated: bool = True) -> list[StanceScore]:

@@ -2,8 +2,9 @@
 
 A folder's `.txt`, `.html`/`.htm` and `.jsonl` files (searched recursively) are read, checked and given their article
 ids here; those already in the store are skipped (so an interrupted batch resumes where it stopped); the rest are
-analysed by Dask workers, each a process that loads the models once (a worker plugin) and analyses one article per
-task; finished analyses come back and are saved as they arrive, under a progress bar.
+analysed by Dask workers, each a process that loads the models once (a worker plugin), takes chunks of a few articles
+per task, and saves each analysis into the store itself (one connection per worker); only ids and input errors come
+back, shown under a progress bar.
 
 Where the metadata comes from: a `.jsonl` line is `{"text": str, "title"?: str, "source"?: str, "published"?:
 "YYYY-MM-DD", "id"?: str}` (one article per line; `id` only names the line in messages); an HTML file's `<title>`
@@ -156,15 +157,34 @@ except ImportError:  # pragma: no cover - distributed is in requirements.txt
     LoadModels = None  # type: ignore[assignment,misc]
 
 
-def analyse_item(item: BatchItem) -> dict[str, Any]:
-    """Analyse one article on a worker; return the analysis as data, or the input error's message."""
-    from analysis.pipeline import analyze
+_WORKER_STORES: dict[str, Any] = {}
 
-    try:
-        result = analyze(item.text, title=item.title, source=item.source, published=item.published)
-    except InputError as exc:
-        return {"error": str(exc)}
-    return {"analysis": result.to_dict()}
+
+def analyse_and_save(items: list[BatchItem], url: str) -> list[tuple[str, str | None, str | None]]:
+    """On a worker: analyse a chunk of articles and save each into the store at `url` (opened once per worker
+    process); return (origin, article id or None, input error or None) per article. Only these short tuples go back
+    to the client, not the analyses."""
+    from analysis.pipeline import analyze
+    from analysis.store import Store
+
+    store = _WORKER_STORES.get(url)
+    if store is None:
+        store = _WORKER_STORES[url] = Store(url)
+    out: list[tuple[str, str | None, str | None]] = []
+    for item in items:
+        try:
+            result = analyze(item.text, title=item.title, source=item.source, published=item.published)
+        except InputError as exc:
+            out.append((item.origin, None, str(exc)))
+            continue
+        store.save(result)
+        out.append((item.origin, result.article_id, None))
+    return out
+
+
+def chunk_size(articles: int, workers: int) -> int:
+    """Articles per task: about four tasks per worker (so the load evens out), at most 8 articles each."""
+    return max(1, min(8, articles // max(1, workers * 4)))
 
 
 def _client(scheduler: str | None, workers: int) -> Any:
@@ -229,25 +249,28 @@ def run_batch(folder: Path, *, workers: int = 2, scheduler: str | None = None, s
 
 def _run(todo: list[tuple[str, BatchItem]], store: Any, report: BatchReport, *, workers: int, scheduler: str | None,
          progress: bool, err: TextIO, began: float, analysis_cls: Any, bar: Any) -> None:
+    """Send chunks of articles to the workers, which analyse and save them; collect what they report."""
     from distributed import as_completed
 
+    del analysis_cls  # the workers save
     with _client(scheduler, workers) as client:
         client.register_plugin(LoadModels())
         client.wait_for_workers(1, timeout=120)
         report.workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         report.startup_seconds = time.perf_counter() - began
-        futures = {client.submit(analyse_item, item, key=f"analyse-{aid}", pure=False): (aid, item)
-                   for aid, item in todo}
-        with bar(total=len(futures), unit="article", file=err, disable=not progress, desc="analysing") as pbar:
+        size = chunk_size(len(todo), report.workers)
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        futures = [client.submit(analyse_and_save, [item for _, item in chunk], store.url,
+                                 key=f"analyse-{chunk[0][0]}-{len(chunk)}", pure=False) for chunk in chunks]
+        with bar(total=len(todo), unit="article", file=err, disable=not progress, desc="analysing") as pbar:
             for future in as_completed(futures):
-                aid, item = futures.pop(future)
-                result = future.result()  # a model error on the worker propagates: every task would fail alike
-                if "error" in result:
-                    report.failed.append((item.origin, result["error"]))
-                else:
-                    store.save(analysis_cls.from_dict(result["analysis"]))
-                    report.analysed.append(aid)
-                pbar.update(1)
+                results = future.result()  # a model or store error on a worker propagates: every task would fail
+                for origin, aid, error in results:
+                    if error is not None:
+                        report.failed.append((origin, error))
+                    else:
+                        report.analysed.append(aid)
+                pbar.update(len(results))
 
 
 def iter_report_lines(report: BatchReport) -> Iterator[str]:

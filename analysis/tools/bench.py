@@ -12,8 +12,11 @@ Prints, on this machine:
 * peers on the same texts: VADER (sentence-level compound score of every sentence, the usual way to get a tone from
   it) and textacy's `direct_quotations` (spaCy parse included), as articles per second and as ratios to ours.
 
-The torch thread count is `STANCE_ATLAS_TORCH_THREADS` (0: torch's default, one per core). Figures depend on what
-else runs on the machine; the command passes no judgement.
+The cold start is split into interpreter start, `import analysis`, `load_models()` and the first analysis, and each
+library's import is timed alone in a fresh process. The models run on `STANCE_ATLAS_RUNTIME` (auto: the int8 ONNX
+export) with `STANCE_ATLAS_TORCH_THREADS` threads (0: one per core). Figures depend on what else runs on the machine
+and on whether the files are in the page cache (the first run after an install reads them from disk); the command
+passes no judgement.
 """
 
 from __future__ import annotations
@@ -36,12 +39,25 @@ from analysis.settings import ROOT, load_settings, shared_dir
 _COLD_SCRIPT = """
 import resource, sys, time
 t0 = float(sys.argv[2])
+t1 = time.time()
 from analysis import analyze
 from analysis.pipeline import load_models
+t2 = time.time()
 load_models()
+t3 = time.time()
 analyze(open(sys.argv[1], encoding="utf-8").read())
-print(time.time() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+t4 = time.time()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      sys.modules.get("torch") is not None)
 """
+_IMPORT_SCRIPT = """
+import sys, time
+t = time.perf_counter()
+__import__(sys.argv[1])
+print(time.perf_counter() - t)
+"""
+#: libraries whose import cost the benchmark measures, each alone in a fresh process
+IMPORTS = ("analysis", "analysis.pipeline", "pandas", "spacy", "onnxruntime", "tokenizers", "torch", "transformers")
 
 
 def _texts() -> dict[str, str]:
@@ -66,8 +82,20 @@ def cold_start(path: Path) -> dict[str, float]:
     t0 = time.time()
     proc = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, str(path), repr(t0)], cwd=ROOT, capture_output=True,
                           text=True, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    seconds, rss_kb = proc.stdout.split()[-2:]
-    return {"seconds": float(seconds), "peak_rss_mb": int(rss_kb) / 1024}
+    start, imports, loads, first, seconds, rss_kb, torch = proc.stdout.split()[-7:]
+    return {"seconds": float(seconds), "peak_rss_mb": int(rss_kb) / 1024, "interpreter_s": float(start),
+            "import_s": float(imports), "load_models_s": float(loads), "first_analysis_s": float(first),
+            "torch_imported": torch == "True"}
+
+
+def import_costs() -> dict[str, float]:
+    """Seconds to import each library of `IMPORTS` in a fresh process (what it pulls in included)."""
+    out = {}
+    for name in IMPORTS:
+        proc = subprocess.run([sys.executable, "-c", _IMPORT_SCRIPT, name], cwd=ROOT, capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        out[name] = float(proc.stdout.split()[-1])
+    return out
 
 
 def _timed(func: Callable[[], Any], runs: int) -> list[float]:
@@ -116,6 +144,7 @@ def run(runs: int = 10, batch: int = 200, cold: bool = True) -> dict[str, Any]:
         first = ROOT / "data" / "samples" / f"{next(k for k in texts if k != 'seed')}.txt"
         seed = shared_dir() / "seeds" / "article-russia-north-korea.txt"
         result["cold_start"] = cold_start(seed if seed.is_file() else first)
+        result["import_s"] = import_costs()
     load_models()
     latency = {}
     for name, text in texts.items():
@@ -148,11 +177,15 @@ def run(runs: int = 10, batch: int = 200, cold: bool = True) -> dict[str, Any]:
 
 
 def _print(r: dict[str, Any]) -> None:
-    print(f"Stance Atlas benchmark ({r['cpus']} CPUs, torch threads {r['torch_threads']})")
+    print(f"Stance Atlas benchmark ({r['cpus']} CPUs, models on {r['models']['runtime']}, "
+          f"threads {r['torch_threads']})")
     if "cold_start" in r:
         c = r["cold_start"]
-        print(f"cold start (import + models + first analysis): {c['seconds']:.2f} s, "
-              f"peak memory {c['peak_rss_mb']:.0f} MB")
+        print(f"cold start (fresh process to first result): {c['seconds']:.2f} s, peak memory "
+              f"{c['peak_rss_mb']:.0f} MB; interpreter {c['interpreter_s']:.2f} s + import analysis "
+              f"{c['import_s']:.2f} s + load_models {c['load_models_s']:.2f} s + first analysis "
+              f"{c['first_analysis_s']:.2f} s; torch imported: {'yes' if c['torch_imported'] else 'no'}")
+        print("import alone, fresh process: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["import_s"].items()))
     print(f"\n{'article':42} {'chars':>7} {'median ms':>10} {'p95 ms':>8}")
     for name, w in r["warm"].items():
         print(f"{name:42} {w['chars']:>7} {w['median_ms']:>10.0f} {w['p95_ms']:>8.0f}")
