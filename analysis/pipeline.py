@@ -108,9 +108,9 @@ def set_torch_threads(threads: int) -> None:
 def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one.
 
-    On the ONNX runtime the four loads (spaCy with the rule tables, the tagger, the sentiment and the stance model)
-    run in parallel threads: each spends most of its time in native code (file reads, session set-up). On torch they
-    run one after the other under `LOAD_LOCK` (two threads importing `transformers` at once can see it
+    On the ONNX runtime two threads load in parallel: spaCy and its phrase matcher in one, the rule tables and the
+    three ONNX sessions (mostly native code: file reads, hashing, session set-up) in the other. On torch everything
+    loads one after the other under `LOAD_LOCK` (two threads importing `transformers` at once can see it
     half-initialised). Either way an analysis started meanwhile in another thread waits for these loads and then finds
     the models cached."""
     from concurrent.futures import ThreadPoolExecutor
@@ -121,29 +121,44 @@ def load_models() -> None:
     from analysis.models.sentiment import load_sentiment_model
     from analysis.models.stance import load_stance_model
 
-    loads = (lambda: warm_rules(load_spacy()), load_tagger, load_sentiment_model, load_stance_model)
+    def spacy_side() -> None:
+        warm_matchers(load_spacy())
+
+    def model_side() -> None:
+        warm_tables()
+        load_tagger()
+        load_sentiment_model()
+        load_stance_model()
+
     with LOAD_LOCK:
         if chosen_runtime() == "torch":
-            for load in loads:
-                load()
+            spacy_side()
+            model_side()
             return
-        with ThreadPoolExecutor(max_workers=len(loads), thread_name_prefix="stance-atlas-load") as pool:
-            for future in [pool.submit(load) for load in loads]:
+        # two threads, one per core: spaCy (the longest, mostly Python) and everything else one after the other
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stance-atlas-load") as pool:
+            for future in [pool.submit(spacy_side), pool.submit(model_side)]:
                 future.result()
 
 
-def warm_rules(nlp: Any) -> None:
-    """Read the rule tables (gazetteer, places, office holders) and build the gazetteer's phrase matcher once, so
-    that the first analyses of a server (twenty sessions at once) do not each build them side by side."""
+def warm_tables() -> None:
+    """Read the rule tables (gazetteer, places, office holders) once, so that the first analyses of a server (twenty
+    sessions at once) do not each read them side by side; needs no spaCy, so it loads alongside it."""
     from analysis.rules.gazetteer import load_gazetteer
     from analysis.rules.knowledge import load_knowledge
     from analysis.rules.places import load_places
-    from analysis.stages.actors.mentions import _matchers
 
-    gaz = load_gazetteer()
-    _matchers(nlp.make_doc("warm"), gaz)
+    load_gazetteer()
     load_places()
     load_knowledge().first_words  # noqa: B018  (built on first use)
+
+
+def warm_matchers(nlp: Any) -> None:
+    """Build the gazetteer's phrase matcher on `nlp`'s vocabulary."""
+    from analysis.rules.gazetteer import load_gazetteer
+    from analysis.stages.actors.mentions import _matchers
+
+    _matchers(nlp.make_doc("warm"), load_gazetteer())
 
 
 @lru_cache(maxsize=1)
