@@ -346,7 +346,8 @@ def _load_tagger(adapter_dir: str | None, precision: str | None, runtime: str) -
         from analysis.models.runtime import OnnxEncoder, read_head
         from analysis.settings import load_settings
 
-        encoder = OnnxEncoder(folder, name="attribution tagger", threads=load_settings().torch_threads)
+        encoder = OnnxEncoder(folder, name="attribution tagger", base_sha256=meta["base_model_sha256"],
+                              threads=load_settings().torch_threads)
         return _Tagger(None, read_head(folder), meta, str(encoder.manifest.get("precision", "?")), onnx=encoder)
     import torch
     from safetensors.torch import load_file

@@ -86,8 +86,8 @@ def chosen_runtime(setting: str | None = None) -> str:
 
 
 def runtime_label(runtime: str) -> str:
-    """How the runtime is named in model versions and reports, e.g. "onnxruntime (attribution fp16, sentiment fp16,
-    stance int8)" with the precision of each shipped export as its manifest gives it, or "torch fp32"."""
+    """How the runtime is named in model versions and reports: "onnxruntime (attribution fp16, sentiment fp16,
+    stance fp16)" with the precision of each shipped export as its manifest gives it, or "torch fp32"."""
     if runtime != "onnx":
         return "torch fp32"
     from analysis.settings import ROOT
@@ -231,9 +231,21 @@ def read_head(model_dir: Path) -> dict[str, Any]:
 class OnnxEncoder:
     """One model's exported encoder body on ONNX Runtime, fed from the shared embedding table."""
 
-    def __init__(self, model_dir: Path, *, name: str, threads: int = 0) -> None:
-        """Check the export of `model_dir` and open its session; raises as `check_export` and `word_embeddings`."""
+    def __init__(self, model_dir: Path, *, name: str, base_sha256: str, threads: int = 0) -> None:
+        """Check that the installed base encoder is `base_sha256` (the one the adapter was trained on) and that the
+        export of `model_dir` is the adapter's, then open its session.
+
+        Raises:
+            ModelMismatchError: the base encoder, the graph or the adapter files differ (see `check_export`).
+            ModelNotInstalledError: the base encoder, the export or `onnxruntime` is missing.
+        """
+        from analysis.models.encoder import check_base_model
+
+        check_base_model(base_sha256, adapter=f"{name} adapter in {model_dir}")
         self.manifest = check_export(model_dir, name=name)
+        if self.manifest.get("base_model_sha256") != base_sha256:
+            raise ModelMismatchError(f"the {name} ONNX export was made on another base encoder than its adapter's; "
+                                     f"rebuild: {EXPORT_HINT}")
         self.embeddings = word_embeddings()
         self.session = session(model_dir / ONNX_FILE, threads)
 
@@ -256,7 +268,7 @@ class OnnxHead:
 
     def __init__(self, model_dir: Path, config: Any, *, name: str, markers: bool, threads: int = 0) -> None:
         """Load the export and head of `model_dir`; raises as `OnnxEncoder`."""
-        self.encoder = OnnxEncoder(model_dir, name=name, threads=threads)
+        self.encoder = OnnxEncoder(model_dir, name=name, base_sha256=config.base_model_sha256, threads=threads)
         head = read_head(model_dir)
         self.weight = head["classifier.weight"].T.copy()
         self.bias = head["classifier.bias"]
