@@ -72,3 +72,26 @@ def test_batch_stores_every_article_and_resumes(tmp_path: Path, monkeypatch: pyt
         store.dispose()
     again = run_batch(folder, workers=1, settings=settings, progress=False)
     assert not again.analysed and sorted(again.skipped) == sorted(report.analysed)
+
+
+def test_a_worker_saves_its_chunk_itself_or_hands_analyses_back(tmp_path: Path) -> None:
+    from analysis.pipeline import Analysis
+    from analysis.tools.batch import BatchItem, analyse_and_save, chunk_size
+
+    text = (SAMPLES / f"{SAMPLE_SLUGS[1]}.txt").read_text(encoding="utf-8")
+    items = [BatchItem("one.txt", text, title="Shoal one"), BatchItem("blank.txt", "  "),
+             BatchItem("two.txt", text, title="Shoal two")]
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    saved = analyse_and_save(items, url)
+    assert [(origin, error is None) for origin, _, error in saved] == [
+        ("one.txt", True), ("blank.txt", False), ("two.txt", True)]
+    assert "empty" in saved[1][2]
+    store = Store(url)
+    try:
+        assert set(store.list()["article_id"]) == {saved[0][1], saved[2][1]}
+        assert store.load(saved[0][1]).statements.shape[0] > 0
+    finally:
+        store.dispose()
+    handed = analyse_and_save(items[:1], None)  # remote workers, SQLite here: the analysis comes back as data
+    assert Analysis.from_dict(handed[0][1]).article_id == saved[0][1]
+    assert [chunk_size(n, w) for n, w in ((3, 2), (40, 2), (1000, 2), (40, 1))] == [1, 5, 8, 8]

@@ -160,25 +160,31 @@ except ImportError:  # pragma: no cover - distributed is in requirements.txt
 _WORKER_STORES: dict[str, Any] = {}
 
 
-def analyse_and_save(items: list[BatchItem], url: str) -> list[tuple[str, str | None, str | None]]:
+def analyse_and_save(items: list[BatchItem], url: str | None) -> list[tuple[str, Any, str | None]]:
     """On a worker: analyse a chunk of articles and save each into the store at `url` (opened once per worker
-    process); return (origin, article id or None, input error or None) per article. Only these short tuples go back
-    to the client, not the analyses."""
+    process); return (origin, article id, None) per article saved, or (origin, None, message) for an input error.
+    With `url=None` (workers on other machines, SQLite store on this one) the analysis goes back as data instead of
+    its id, for the client to save."""
     from analysis.pipeline import analyze
     from analysis.store import Store
 
-    store = _WORKER_STORES.get(url)
-    if store is None:
-        store = _WORKER_STORES[url] = Store(url)
-    out: list[tuple[str, str | None, str | None]] = []
+    store = None
+    if url is not None:
+        store = _WORKER_STORES.get(url)
+        if store is None:
+            store = _WORKER_STORES[url] = Store(url)
+    out: list[tuple[str, Any, str | None]] = []
     for item in items:
         try:
             result = analyze(item.text, title=item.title, source=item.source, published=item.published)
         except InputError as exc:
             out.append((item.origin, None, str(exc)))
             continue
-        store.save(result)
-        out.append((item.origin, result.article_id, None))
+        if store is None:
+            out.append((item.origin, result.to_dict(), None))
+        else:
+            store.save(result)
+            out.append((item.origin, result.article_id, None))
     return out
 
 
@@ -221,7 +227,6 @@ def run_batch(folder: Path, *, workers: int = 2, scheduler: str | None = None, s
     """
     from tqdm import tqdm
 
-    from analysis.pipeline import Analysis
     from analysis.store import Store
 
     err = err or sys.stderr
@@ -238,7 +243,7 @@ def run_batch(folder: Path, *, workers: int = 2, scheduler: str | None = None, s
         todo = [(aid, item) for aid, item in planned if aid not in stored]
         if todo:
             _run(todo, store, report, workers=workers, scheduler=scheduler, progress=progress, err=err,
-                 began=began, analysis_cls=Analysis, bar=tqdm)
+                 began=began, bar=tqdm)
     finally:
         store.dispose()
     report.seconds = time.perf_counter() - began
@@ -248,11 +253,14 @@ def run_batch(folder: Path, *, workers: int = 2, scheduler: str | None = None, s
 
 
 def _run(todo: list[tuple[str, BatchItem]], store: Any, report: BatchReport, *, workers: int, scheduler: str | None,
-         progress: bool, err: TextIO, began: float, analysis_cls: Any, bar: Any) -> None:
-    """Send chunks of articles to the workers, which analyse and save them; collect what they report."""
+         progress: bool, err: TextIO, began: float, bar: Any) -> None:
+    """Send chunks of articles to the workers, which analyse and save them; collect what they report. Workers of a
+    remote scheduler cannot reach a SQLite file here: then the analyses come back and are saved here."""
     from distributed import as_completed
 
-    del analysis_cls  # the workers save
+    from analysis.pipeline import Analysis
+
+    url = None if scheduler and store.is_sqlite else store.url
     with _client(scheduler, workers) as client:
         client.register_plugin(LoadModels())
         client.wait_for_workers(1, timeout=120)
@@ -260,16 +268,18 @@ def _run(todo: list[tuple[str, BatchItem]], store: Any, report: BatchReport, *, 
         report.startup_seconds = time.perf_counter() - began
         size = chunk_size(len(todo), report.workers)
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        futures = [client.submit(analyse_and_save, [item for _, item in chunk], store.url,
+        futures = [client.submit(analyse_and_save, [item for _, item in chunk], url,
                                  key=f"analyse-{chunk[0][0]}-{len(chunk)}", pure=False) for chunk in chunks]
         with bar(total=len(todo), unit="article", file=err, disable=not progress, desc="analysing") as pbar:
             for future in as_completed(futures):
                 results = future.result()  # a model or store error on a worker propagates: every task would fail
-                for origin, aid, error in results:
+                for origin, done, error in results:
                     if error is not None:
                         report.failed.append((origin, error))
+                    elif isinstance(done, dict):
+                        report.analysed.append(store.save(Analysis.from_dict(done)).article_id)
                     else:
-                        report.analysed.append(aid)
+                        report.analysed.append(done)
                 pbar.update(len(results))
 
 
