@@ -41,8 +41,8 @@ RUNTIMES = ("auto", "onnx", "torch")
 PRECISIONS = ("int8", "fp16", "fp32")
 #: the precision each shipped export is built with (`python -m analysis.models export`). float16-stored weights give
 #: the torch fp32 dev figures (NewsMTSC rw/mt, both stance sets, PolNeAR); int8 moved one or more dev figures of every
-#: model by more than half a point (up to 1.4 on sentiment rw, 1.0 on PolNeAR content Jaccard, +2.6 on the stance
-#: codebook set: label flips at near-ties, 0.4-2.7 % of training items), so no model ships int8 (see MODEL_CARD.md)
+#: model by half a point or more (up to 1.4 on sentiment rw, 1.0 on PolNeAR content Jaccard, +2.6 on the stance
+#: codebook set: label flips at near-ties, 0.4-4.1 % of training items), so no model ships int8 (docs/runtime.md)
 SHIPPED_PRECISION = {"sentiment": "fp16", "stance": "fp16", "attribution": "fp16"}
 PRECISION_NOTES = {
     "int8": "dynamic int8 (onnxruntime.quantization.quantize_dynamic, per output channel) on every weight product but "
