@@ -117,7 +117,7 @@ def load_models() -> None:
 
     from analysis.models.attribution import load_tagger
     from analysis.models.encoder import LOAD_LOCK
-    from analysis.models.runtime import chosen_runtime
+    from analysis.models.runtime import chosen_runtime, ensure_exports
     from analysis.models.sentiment import load_sentiment_model
     from analysis.models.stance import load_stance_model
 
@@ -135,6 +135,7 @@ def load_models() -> None:
             spacy_side()
             model_side()
             return
+        ensure_exports()  # a first run builds the ONNX exports here, before the threads (it takes this lock)
         # two threads, one per core: spaCy (the longest, mostly Python) and everything else one after the other
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stance-atlas-load") as pool:
             for future in [pool.submit(spacy_side), pool.submit(model_side)]:

@@ -104,6 +104,7 @@ def test_the_onnx_path_imports_neither_torch_nor_transformers() -> None:
 
 
 def test_every_shipped_export_matches_its_adapter() -> None:
+    runtime.ensure_exports()  # built from the adapters on the first run (a fresh clone has none)
     for name, folder in (("sentiment", SentimentModel.default_dir), ("stance", StanceModel.default_dir),
                          ("attribution", ROOT / "data" / "models" / "attribution")):
         manifest = runtime.check_export(folder, name=name)
@@ -112,6 +113,7 @@ def test_every_shipped_export_matches_its_adapter() -> None:
 
 
 def test_a_tampered_stale_or_missing_export_is_refused_with_the_export_command(tmp_path: Path) -> None:
+    runtime.ensure_exports()
     folder = tmp_path / "stance"
     shutil.copytree(StanceModel.default_dir, folder)
     runtime.check_export(folder, name="stance")
@@ -157,3 +159,16 @@ def test_the_export_command_rebuilds_what_ships(tmp_path: Path) -> None:
     items = [StanceInput(s) for s in _sentences(SAMPLE.read_text(encoding="utf-8"))]
     rebuilt = np.array(StanceModel.from_export(tmp_path / "stance").probabilities(items))
     assert np.abs(rebuilt - np.array(StanceModel.load(runtime="onnx").probabilities(items))).max() < 1e-4
+
+
+def test_a_model_without_an_export_gets_one_built_from_its_adapter_on_first_load(tmp_path: Path) -> None:
+    folder = tmp_path / "stance"
+    shutil.copytree(StanceModel.default_dir, folder, ignore=shutil.ignore_patterns(runtime.ONNX_FILE,
+                                                                                   runtime.MANIFEST_FILE))
+    model = StanceModel.load(folder, runtime="onnx")
+    manifest = runtime.check_export(folder, name="stance")
+    assert manifest["precision"] == runtime.EXPORT_PRECISION["stance"]
+    assert manifest["sources"]["adapter_model.safetensors"] == runtime.file_sha256(folder / "adapter_model.safetensors")
+    items = [StanceInput(s) for s in _sentences(SAMPLE.read_text(encoding="utf-8"))[:8]]
+    assert np.abs(np.array(model.probabilities(items))
+                  - np.array(StanceModel.load(runtime="onnx").probabilities(items))).max() < 1e-4

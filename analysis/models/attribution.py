@@ -343,9 +343,10 @@ def _load_tagger(adapter_dir: str | None, precision: str | None, runtime: str) -
     if list(meta.get("labels", [])) != list(LABELS):
         raise ModelMismatchError(f"attribution tagger under {folder} has labels {meta.get('labels')}, not {LABELS}")
     if runtime == "onnx":
-        from analysis.models.runtime import OnnxEncoder, read_head
+        from analysis.models.runtime import OnnxEncoder, ensure_export, read_head
         from analysis.settings import load_settings
 
+        ensure_export(folder, name="attribution", base_sha256=meta["base_model_sha256"], train_hint=TRAIN_HINT)
         encoder = OnnxEncoder(folder, name="attribution tagger", base_sha256=meta["base_model_sha256"],
                               threads=load_settings().torch_threads)
         return _Tagger(None, read_head(folder), meta, str(encoder.manifest.get("precision", "?")), onnx=encoder)

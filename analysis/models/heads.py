@@ -342,8 +342,12 @@ M = TypeVar("M", bound=HeadModel)
 @lru_cache(maxsize=8)
 def _load_cached(cls: type[M], model_dir: Path, runtime: str) -> M:
     if runtime == "onnx":
+        from analysis.models.runtime import ensure_export
         from analysis.settings import load_settings
 
+        require_model_files(model_dir, cls.config_file, name=cls.name, train_hint=cls.train_hint)
+        base_sha256 = cls.config_type.from_file(model_dir / cls.config_file).base_model_sha256
+        ensure_export(model_dir, name=cls.name, base_sha256=base_sha256, train_hint=cls.train_hint)
         return cls.from_export(model_dir, threads=load_settings().torch_threads)
     from analysis.models.runtime import apply_torch_threads
 

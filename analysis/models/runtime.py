@@ -1,10 +1,12 @@
 """The ONNX runtime of the three adapted models, and the choice between it and torch.
 
 Each model (sentiment, stance, attribution tagger) is the MiniLM encoder with its own LoRA adapter merged in, plus a
-small head. `python -m analysis.models export` writes, next to each adapter, the merged encoder *body* as an ONNX
-graph (`encoder.onnx`: position and segment embeddings and the six layers; inputs_embeds in, last_hidden_state out)
-at the model's precision (`SHIPPED_PRECISION`: int8 weight products, or float16-stored weights run in float32), and
-a manifest (`onnx.json`) with the sha256 of the graph and of the adapter files it was made from. At inference:
+small head. The exports are not shipped: each machine builds them from the adapters, on the first load
+(`ensure_export`, about 20 s for the three, importing torch that once) or with `python -m analysis.models export`.
+Next to each adapter they write the merged encoder *body* as an ONNX graph (`encoder.onnx`: position and segment
+embeddings and the six layers; inputs_embeds in, last_hidden_state out) at the model's precision
+(`EXPORT_PRECISION`: int8 weight products, or float16-stored weights run in float32), and a manifest (`onnx.json`)
+with the sha256 of the graph and of the adapter files it was made from. At inference:
 
 - the word-piece embedding table (30522 x 384, unchanged by the adapters) is read once from the installed base
   weights and shared by the three models; the sentiment model's two marker vectors replace rows of it;
@@ -39,11 +41,12 @@ ORT_PACKAGE = "onnxruntime==1.32.0"
 EXPORT_HINT = "python -m analysis.models export"
 RUNTIMES = ("auto", "onnx", "torch")
 PRECISIONS = ("int8", "fp16", "fp32")
-#: the precision each shipped export is built with (`python -m analysis.models export`). float16-stored weights give
+#: the precision each export is built with (`python -m analysis.models export`, or the first load). float16-stored
+#: weights give
 #: the torch fp32 dev figures (NewsMTSC rw/mt, both stance sets, PolNeAR); int8 moved one or more dev figures of every
 #: model by half a point or more (up to 1.4 on sentiment rw, 1.0 on PolNeAR content Jaccard, +2.6 on the stance
-#: codebook set: label flips at near-ties, 0.4-4.1 % of training items), so no model ships int8 (docs/runtime.md)
-SHIPPED_PRECISION = {"sentiment": "fp16", "stance": "fp16", "attribution": "fp16"}
+#: codebook set: label flips at near-ties, 0.4-4.1 % of training items), so no model is built int8 (docs/runtime.md)
+EXPORT_PRECISION = {"sentiment": "fp16", "stance": "fp16", "attribution": "fp16"}
 PRECISION_NOTES = {
     "int8": "dynamic int8 (onnxruntime.quantization.quantize_dynamic, per output channel) on every weight product but "
             "the feed-forward output projections, which are stored as float16 and run in float32",
@@ -87,18 +90,19 @@ def chosen_runtime(setting: str | None = None) -> str:
 
 def runtime_label(runtime: str) -> str:
     """How the runtime is named in model versions and reports: "onnxruntime (attribution fp16, sentiment fp16,
-    stance fp16)" with the precision of each shipped export as its manifest gives it, or "torch fp32"."""
+    stance fp16)" with the precision of each export as its manifest gives it (`EXPORT_PRECISION` before it is
+    built), or "torch fp32"."""
     if runtime != "onnx":
         return "torch fp32"
     from analysis.settings import ROOT
 
     parts = []
     for name in ("attribution", "sentiment", "stance"):
-        try:
+        try:  # an export built with another precision (`export --precision`) says so; one not built yet will be
             manifest = json.loads((ROOT / "data" / "models" / name / MANIFEST_FILE).read_text(encoding="utf-8"))
             parts.append(f"{name} {manifest.get('precision', '?')}")
         except (OSError, ValueError):
-            parts.append(f"{name} not exported")
+            parts.append(f"{name} {EXPORT_PRECISION[name]}")
     return f"onnxruntime ({', '.join(parts)})"
 
 
@@ -439,6 +443,70 @@ def store_half(path: Path, nodes: Sequence[str]) -> None:
     onnx.save(model, str(path))
 
 
+def build_export(model_dir: Path, *, name: str, base_sha256: str, train_hint: str,
+                 precision: str | None = None) -> dict[str, Any]:
+    """Build the export of the adapter in `model_dir` (graph, then manifest; each written under a temporary name and
+    moved into place, so a reader never sees half a file) and return its manifest. Imports torch (the adapter is
+    merged into a fresh, hash-checked base encoder). `precision` defaults to `EXPORT_PRECISION[name]`.
+
+    Raises:
+        ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
+        ModelNotInstalledError: torch, transformers or onnx is missing (the message names requirements.txt).
+    """
+    import os
+    import tempfile
+
+    from analysis.models.heads import merged_encoder
+
+    for lib in ("torch", "transformers", "onnx"):
+        if importlib.util.find_spec(lib) is None:
+            raise ModelNotInstalledError(f"building the {name} model's ONNX export needs {lib}; run: "
+                                         "pip install -r requirements.txt")
+    chosen = precision or EXPORT_PRECISION[name]
+    encoder = merged_encoder(model_dir, base_sha256, adapter=f"{name} adapter in {model_dir}", train_hint=train_hint)
+    with tempfile.TemporaryDirectory(dir=model_dir, prefix=".export-") as tmp:
+        os.replace(export_encoder(encoder, Path(tmp), precision=chosen), model_dir / ONNX_FILE)
+    return write_manifest(model_dir, name=name, precision=chosen)
+
+
+def ensure_export(model_dir: Path, *, name: str, base_sha256: str, train_hint: str) -> None:
+    """Build the export of `model_dir` if it has none (the first run after an install or a retraining: the exports
+    are made on this machine from the adapters, not shipped); an existing one is left for `check_export` to judge.
+    A build holds the models' `LOAD_LOCK` (as loading the torch encoder does); when the export exists, no lock is
+    taken, so the loading threads of `load_models` (which holds that lock and builds first) never wait on it."""
+    from analysis.models.encoder import LOAD_LOCK
+
+    def missing() -> bool:
+        return not (model_dir / ONNX_FILE).is_file() or not (model_dir / MANIFEST_FILE).is_file()
+
+    if missing():
+        with LOAD_LOCK:
+            if missing():
+                build_export(model_dir, name=name, base_sha256=base_sha256, train_hint=train_hint)
+
+
+def exported_models() -> dict[str, tuple[Path, str, str]]:
+    """The models with exports: name -> (folder, base sha256 its adapter was trained on, training command)."""
+    from analysis.models import attribution, sentiment, stance
+
+    def sha(path: Path) -> str:
+        return str(json.loads(path.read_text(encoding="utf-8"))["base_model_sha256"])
+
+    return {
+        "sentiment": (sentiment.DEFAULT_MODEL_DIR, sha(sentiment.DEFAULT_MODEL_DIR / sentiment.CONFIG_FILE),
+                      sentiment.TRAIN_HINT),
+        "stance": (stance.DEFAULT_MODEL_DIR, sha(stance.DEFAULT_MODEL_DIR / stance.CONFIG_FILE), stance.TRAIN_HINT),
+        "attribution": (attribution.ADAPTER_DIR, sha(attribution.ADAPTER_DIR / "tagger.json"),
+                        attribution.TRAIN_HINT),
+    }
+
+
+def ensure_exports() -> None:
+    """`ensure_export` for the three models (`analysis.pipeline.load_models` calls it before its threads)."""
+    for name, (folder, base_sha256, train_hint) in exported_models().items():
+        ensure_export(folder, name=name, base_sha256=base_sha256, train_hint=train_hint)
+
+
 def write_manifest(model_dir: Path, *, name: str, precision: str) -> dict[str, Any]:
     """Write `MANIFEST_FILE` for the graph in `model_dir`: its sha256 and size, the sha256 of its source files, how it
     was made (library versions, quantisation)."""
@@ -460,5 +528,7 @@ def write_manifest(model_dir: Path, *, name: str, precision: str) -> dict[str, A
         "made_with": {lib: version(lib) for lib in ("torch", "transformers", "onnx", "onnxruntime")},
         "command": EXPORT_HINT,
     }
-    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial = model_dir / f".{MANIFEST_FILE}.{threading.get_ident()}"
+    partial.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.replace(model_dir / MANIFEST_FILE)
     return manifest
