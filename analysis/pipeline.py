@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.models.nlp import load_spacy, spacy_model_name
+from analysis.models.runtime import set_torch_threads
 from analysis.schema import TABLES, Row, columns, conform, frame, records
 from analysis.settings import Settings, load_settings
 from analysis.stages.actors import detect_actors
@@ -93,16 +93,6 @@ class Analysis:
                   for name in TABLE_NAMES}
         return cls(article=article, models=dict(data.get("models", {})),
                    pipeline_version=data.get("pipeline_version", ""), created=data.get("created", ""), **tables)
-
-
-def set_torch_threads(threads: int) -> None:
-    """Give torch this many threads (0: leave torch's default, one per core). Does nothing before torch is imported
-    (the torch models call it as they load; the ONNX runtime takes the setting when its sessions open)."""
-    if threads > 0 and "torch" in sys.modules:
-        import torch
-
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
 
 
 def load_models() -> None:

@@ -369,9 +369,10 @@ def _load_tagger(adapter_dir: str | None, precision: str | None, runtime: str) -
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     elif precision not in {"fp32", "bf16"}:
         raise ValueError(f"precision must be int8, bf16 or fp32, not {precision!r}")
-    from analysis.models.runtime import apply_torch_threads
+    from analysis.models.runtime import set_torch_threads
+    from analysis.settings import load_settings
 
-    apply_torch_threads()
+    set_torch_threads(load_settings().torch_threads)
     return _Tagger(model, head, meta, precision)
 
 

@@ -349,14 +349,21 @@ def _load_cached(cls: type[M], model_dir: Path, runtime: str) -> M:
         base_sha256 = cls.config_type.from_file(model_dir / cls.config_file).base_model_sha256
         ensure_export(model_dir, name=cls.name, base_sha256=base_sha256, train_hint=cls.train_hint)
         return cls.from_export(model_dir, threads=load_settings().torch_threads)
-    from analysis.models.runtime import apply_torch_threads
+    from analysis.models.runtime import set_torch_threads
+    from analysis.settings import load_settings
 
     model = cls.from_dir(model_dir)
-    apply_torch_threads()
+    set_torch_threads(load_settings().torch_threads)
     return model
 
 
 # ------------------------------------------------------------------------------------------------------------ scoring
+
+
+def sorted_batches(encoded: Sequence[Encoded], batch_size: int) -> list[list[int]]:
+    """Item indexes in batches of `batch_size`, items sorted by length (so each batch pads little)."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
+    return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
 
 
 def predict_rows(net: Any, encoded: Sequence[Encoded], batch_size: int, rows: Callable[[Any], list[T]]) -> list[T]:
@@ -364,13 +371,11 @@ def predict_rows(net: Any, encoded: Sequence[Encoded], batch_size: int, rows: Ca
     batch's logits into one value per item. Returns the values in input order; the network's mode is restored."""
     import torch
 
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
     out: list[Any] = [None] * len(encoded)
     was_training = net.training
     net.eval()
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            idx = order[b : b + batch_size]
+        for idx in sorted_batches(encoded, batch_size):
             for i, row in zip(idx, rows(net(collate([encoded[i] for i in idx]))), strict=True):
                 out[i] = row
     net.train(was_training)

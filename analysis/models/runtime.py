@@ -191,11 +191,9 @@ def mapped_tensor(path: Path, name: str) -> Any:
     return np.memmap(path, dtype="<f4", mode="r", offset=8 + size + start, shape=shape)
 
 
-def apply_torch_threads() -> None:
-    """Give torch the thread count of the setting `STANCE_ATLAS_TORCH_THREADS` (0: torch's default), once imported."""
-    from analysis.settings import load_settings
-
-    threads = load_settings().torch_threads
+def set_torch_threads(threads: int) -> None:
+    """Give torch this many threads (0: leave torch's default, one per core). Does nothing before torch is imported:
+    the torch models call it as they load, and the ONNX runtime takes the setting when its sessions open."""
     if threads > 0 and "torch" in sys.modules:
         import torch
 
@@ -335,10 +333,10 @@ def predict_rows(head: OnnxHead, encoded: Sequence[Any], batch_size: int,
     (as `analysis.models.heads.predict_rows`)."""
     import numpy as np
 
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
+    from analysis.models.heads import sorted_batches
+
     out: list[Any] = [None] * len(encoded)
-    for b in range(0, len(order), batch_size):
-        idx = order[b : b + batch_size]
+    for idx in sorted_batches(encoded, batch_size):
         logits = head.logits([encoded[i] for i in idx]).astype(np.float64) / temperature
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
