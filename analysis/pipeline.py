@@ -95,6 +95,30 @@ class Analysis:
                    pipeline_version=data.get("pipeline_version", ""), created=data.get("created", ""), **tables)
 
 
+def exported_models() -> dict[str, tuple[Path, str, str]]:
+    """The models with exports: name -> (folder, base sha256 its adapter was trained on, training command)."""
+    from analysis.models import attribution, sentiment, stance
+
+    def sha(path: Path) -> str:
+        return str(json.loads(path.read_text(encoding="utf-8"))["base_model_sha256"])
+
+    return {
+        "sentiment": (sentiment.DEFAULT_MODEL_DIR, sha(sentiment.DEFAULT_MODEL_DIR / sentiment.CONFIG_FILE),
+                      sentiment.TRAIN_HINT),
+        "stance": (stance.DEFAULT_MODEL_DIR, sha(stance.DEFAULT_MODEL_DIR / stance.CONFIG_FILE), stance.TRAIN_HINT),
+        "attribution": (attribution.ADAPTER_DIR, sha(attribution.ADAPTER_DIR / "tagger.json"),
+                        attribution.TRAIN_HINT),
+    }
+
+
+def ensure_exports() -> None:
+    """`analysis.models.runtime.ensure_export` for the three models (`load_models` calls it before its threads)."""
+    from analysis.models.runtime import ensure_export
+
+    for name, (folder, base_sha256, train_hint) in exported_models().items():
+        ensure_export(folder, name=name, base_sha256=base_sha256, train_hint=train_hint)
+
+
 def load_models() -> None:
     """Load every model the pipeline uses (once per process), so the first analysis is not the slow one.
 
@@ -107,7 +131,7 @@ def load_models() -> None:
 
     from analysis.models.attribution import load_tagger
     from analysis.models.encoder import LOAD_LOCK
-    from analysis.models.runtime import chosen_runtime, ensure_exports
+    from analysis.models.runtime import chosen_runtime
     from analysis.models.sentiment import load_sentiment_model
     from analysis.models.stance import load_stance_model
 

@@ -20,6 +20,7 @@ from analysis.models.attribution import encode, load_tagger
 from analysis.models.encoder import load_tokenizer, load_word_pieces
 from analysis.models.sentiment import SentimentModel
 from analysis.models.stance import StanceInput, StanceModel
+from analysis.pipeline import ensure_exports
 from analysis.settings import ROOT, load_settings
 
 SAMPLES = sorted((ROOT / "data" / "samples").glob("*.txt"))
@@ -104,7 +105,7 @@ def test_the_onnx_path_imports_neither_torch_nor_transformers() -> None:
 
 
 def test_every_shipped_export_matches_its_adapter() -> None:
-    runtime.ensure_exports()  # built from the adapters on the first run (a fresh clone has none)
+    ensure_exports()  # built from the adapters on the first run (a fresh clone has none)
     for name, folder in (("sentiment", SentimentModel.default_dir), ("stance", StanceModel.default_dir),
                          ("attribution", ROOT / "data" / "models" / "attribution")):
         manifest = runtime.check_export(folder, name=name)
@@ -113,7 +114,7 @@ def test_every_shipped_export_matches_its_adapter() -> None:
 
 
 def test_a_tampered_stale_or_missing_export_is_refused_with_the_export_command(tmp_path: Path) -> None:
-    runtime.ensure_exports()
+    ensure_exports()
     folder = tmp_path / "stance"
     shutil.copytree(StanceModel.default_dir, folder)
     runtime.check_export(folder, name="stance")

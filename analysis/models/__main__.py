@@ -22,7 +22,8 @@ def export(names: list[str], *, precision: str | None = None, into: Path | None 
            out: TextIO = sys.stdout) -> None:
     """Export the named models into their folders, or with `into` into copies of them under `into/<name>/` (see the
     module docstring)."""
-    from analysis.models.runtime import MANIFEST_FILE, ONNX_FILE, build_export, exported_models
+    from analysis.models.runtime import MANIFEST_FILE, ONNX_FILE, build_export
+    from analysis.pipeline import exported_models
 
     models = exported_models()
     for name in names:

@@ -8,6 +8,8 @@ downloads: a missing package is a `ModelNotInstalledError` naming the pip comman
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 import threading
 import warnings
@@ -163,3 +165,50 @@ def load_base_encoder() -> Any:
         model = AutoModel.from_pretrained(str(base_model_path()), local_files_only=True)
         model.eval()
         return model
+
+
+def merge_lora(encoder: Any, model_dir: Path, train_hint: str) -> None:
+    """Add the peft LoRA deltas `scale * B @ A` of `model_dir` into the encoder's Linear weights, in place.
+
+    Done by hand so that inference does not import peft (seconds of start-up); the files are peft's own format, and
+    the merged weights equal peft's `merge_and_unload()` bit for bit. `train_hint` is the training command named in
+    errors.
+
+    Raises:
+        ModelMismatchError: the folder holds no plain LoRA adapter, or its layers do not fit the encoder.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    adapter = json.loads((model_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    if adapter.get("peft_type") != "LORA" or adapter.get("use_dora") or adapter.get("modules_to_save"):
+        raise ModelMismatchError(f"{model_dir} holds no plain LoRA adapter; retrain: {train_hint}")
+    r, alpha = int(adapter["r"]), float(adapter["lora_alpha"])
+    scale = alpha / math.sqrt(r) if adapter.get("use_rslora") else alpha / r
+    state = load_file(str(model_dir / "adapter_model.safetensors"))
+    modules = dict(encoder.named_modules())
+    prefix, suffix_a = "base_model.model.", ".lora_A.weight"
+    with torch.no_grad():
+        for key, a in state.items():
+            if not key.endswith(suffix_a):
+                continue
+            name = key[len(prefix) : -len(suffix_a)]
+            b = state[key[: -len(suffix_a)] + ".lora_B.weight"]
+            module = modules.get(name)
+            if module is None or tuple(module.weight.shape) != (b.shape[0], a.shape[1]):
+                raise ModelMismatchError(f"LoRA weight {key} does not fit the base encoder; retrain: {train_hint}")
+            module.weight += scale * (b.float() @ a.float())
+
+
+def merged_encoder(model_dir: Path, base_model_sha256: str, *, adapter: str, train_hint: str) -> Any:
+    """A fresh base encoder (its hash checked against the one the adapter was trained on) with `model_dir`'s LoRA
+    merged in, in eval mode. `adapter` names the adapter in the mismatch message.
+
+    Raises:
+        ModelNotInstalledError: the base encoder package is missing.
+        ModelMismatchError: the installed base encoder or its layers do not fit the adapter.
+    """
+    check_base_model(base_model_sha256, adapter=adapter)
+    encoder = load_base_encoder()
+    merge_lora(encoder, model_dir, train_hint)
+    return encoder

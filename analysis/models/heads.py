@@ -16,8 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, TextIO, TypeVar
 
-from analysis.errors import InvalidInputLineError, ModelMismatchError, ModelNotInstalledError
+from analysis.errors import InvalidInputLineError, ModelNotInstalledError
 from analysis.jsonl import chunks, parse_object
+from analysis.models.encoder import merge_lora, merged_encoder  # noqa: F401  (the heads' loading uses them)
+from analysis.models.runtime import sorted_batches
 
 T = TypeVar("T")
 
@@ -180,55 +182,6 @@ def require_model_files(model_dir: Path, config_file: str, *, name: str, train_h
         )
 
 
-def merge_lora(encoder: Any, model_dir: Path, train_hint: str) -> None:
-    """Add the peft LoRA deltas `scale * B @ A` of `model_dir` into the encoder's Linear weights, in place.
-
-    Done by hand so that inference does not import peft (seconds of start-up); the files are peft's own format, and
-    the merged weights equal peft's `merge_and_unload()` bit for bit. `train_hint` is the training command named in
-    errors.
-
-    Raises:
-        ModelMismatchError: the folder holds no plain LoRA adapter, or its layers do not fit the encoder.
-    """
-    import torch
-    from safetensors.torch import load_file
-
-    adapter = json.loads((model_dir / "adapter_config.json").read_text(encoding="utf-8"))
-    if adapter.get("peft_type") != "LORA" or adapter.get("use_dora") or adapter.get("modules_to_save"):
-        raise ModelMismatchError(f"{model_dir} holds no plain LoRA adapter; retrain: {train_hint}")
-    r, alpha = int(adapter["r"]), float(adapter["lora_alpha"])
-    scale = alpha / math.sqrt(r) if adapter.get("use_rslora") else alpha / r
-    state = load_file(str(model_dir / "adapter_model.safetensors"))
-    modules = dict(encoder.named_modules())
-    prefix, suffix_a = "base_model.model.", ".lora_A.weight"
-    with torch.no_grad():
-        for key, a in state.items():
-            if not key.endswith(suffix_a):
-                continue
-            name = key[len(prefix) : -len(suffix_a)]
-            b = state[key[: -len(suffix_a)] + ".lora_B.weight"]
-            module = modules.get(name)
-            if module is None or tuple(module.weight.shape) != (b.shape[0], a.shape[1]):
-                raise ModelMismatchError(f"LoRA weight {key} does not fit the base encoder; retrain: {train_hint}")
-            module.weight += scale * (b.float() @ a.float())
-
-
-def merged_encoder(model_dir: Path, base_model_sha256: str, *, adapter: str, train_hint: str) -> Any:
-    """A fresh base encoder (its hash checked against the one the adapter was trained on) with `model_dir`'s LoRA
-    merged in, in eval mode. `adapter` names the adapter in the mismatch message.
-
-    Raises:
-        ModelNotInstalledError: the base encoder package is missing.
-        ModelMismatchError: the installed base encoder or its layers do not fit the adapter.
-    """
-    from analysis.models.encoder import check_base_model, load_base_encoder
-
-    check_base_model(base_model_sha256, adapter=adapter)
-    encoder = load_base_encoder()
-    merge_lora(encoder, model_dir, train_hint)
-    return encoder
-
-
 def load_adapted_net(
     model_dir: Path, config: Any, build: Callable[[Any, Any], Any], *, name: str, train_hint: str
 ) -> Any:
@@ -358,12 +311,6 @@ def _load_cached(cls: type[M], model_dir: Path, runtime: str) -> M:
 
 
 # ------------------------------------------------------------------------------------------------------------ scoring
-
-
-def sorted_batches(encoded: Sequence[Encoded], batch_size: int) -> list[list[int]]:
-    """Item indexes in batches of `batch_size`, items sorted by length (so each batch pads little)."""
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
-    return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
 
 
 def predict_rows(net: Any, encoded: Sequence[Encoded], batch_size: int, rows: Callable[[Any], list[T]]) -> list[T]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import sys
 import threading
@@ -327,13 +328,17 @@ class OnnxHead:
         return (hidden * m).sum(1) / np.maximum(m.sum(1), 1.0)
 
 
+def sorted_batches(encoded: Sequence[Any], batch_size: int) -> list[list[int]]:
+    """Item indexes in batches of `batch_size`, items sorted by length (so each batch pads little)."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
+    return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+
+
 def predict_rows(head: OnnxHead, encoded: Sequence[Any], batch_size: int,
                  temperature: float = 1.0) -> list[list[float]]:
     """Softmax rows (of logits / `temperature`) of `head` over encoded items, in input order, batches sorted by length
     (as `analysis.models.heads.predict_rows`)."""
     import numpy as np
-
-    from analysis.models.heads import sorted_batches
 
     out: list[Any] = [None] * len(encoded)
     for idx in sorted_batches(encoded, batch_size):
@@ -451,10 +456,9 @@ def build_export(model_dir: Path, *, name: str, base_sha256: str, train_hint: st
         ModelMismatchError: the installed base encoder is not the one the adapter was trained on.
         ModelNotInstalledError: torch, transformers or onnx is missing (the message names requirements.txt).
     """
-    import os
     import tempfile
 
-    from analysis.models.heads import merged_encoder
+    from analysis.models.encoder import merged_encoder
 
     for lib in ("torch", "transformers", "onnx"):
         if importlib.util.find_spec(lib) is None:
@@ -483,28 +487,6 @@ def ensure_export(model_dir: Path, *, name: str, base_sha256: str, train_hint: s
                 build_export(model_dir, name=name, base_sha256=base_sha256, train_hint=train_hint)
 
 
-def exported_models() -> dict[str, tuple[Path, str, str]]:
-    """The models with exports: name -> (folder, base sha256 its adapter was trained on, training command)."""
-    from analysis.models import attribution, sentiment, stance
-
-    def sha(path: Path) -> str:
-        return str(json.loads(path.read_text(encoding="utf-8"))["base_model_sha256"])
-
-    return {
-        "sentiment": (sentiment.DEFAULT_MODEL_DIR, sha(sentiment.DEFAULT_MODEL_DIR / sentiment.CONFIG_FILE),
-                      sentiment.TRAIN_HINT),
-        "stance": (stance.DEFAULT_MODEL_DIR, sha(stance.DEFAULT_MODEL_DIR / stance.CONFIG_FILE), stance.TRAIN_HINT),
-        "attribution": (attribution.ADAPTER_DIR, sha(attribution.ADAPTER_DIR / "tagger.json"),
-                        attribution.TRAIN_HINT),
-    }
-
-
-def ensure_exports() -> None:
-    """`ensure_export` for the three models (`analysis.pipeline.load_models` calls it before its threads)."""
-    for name, (folder, base_sha256, train_hint) in exported_models().items():
-        ensure_export(folder, name=name, base_sha256=base_sha256, train_hint=train_hint)
-
-
 def write_manifest(model_dir: Path, *, name: str, precision: str) -> dict[str, Any]:
     """Write `MANIFEST_FILE` for the graph in `model_dir`: its sha256 and size, the sha256 of its source files, how it
     was made (library versions, quantisation)."""
@@ -526,7 +508,7 @@ def write_manifest(model_dir: Path, *, name: str, precision: str) -> dict[str, A
         "made_with": {lib: version(lib) for lib in ("torch", "transformers", "onnx", "onnxruntime")},
         "command": EXPORT_HINT,
     }
-    partial = model_dir / f".{MANIFEST_FILE}.{threading.get_ident()}"
+    partial = model_dir / f".{MANIFEST_FILE}.{os.getpid()}.{threading.get_ident()}"  # processes may build at once
     partial.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     partial.replace(model_dir / MANIFEST_FILE)
     return manifest
